@@ -1,0 +1,3 @@
+from geoseries.cli.main import main
+
+main()

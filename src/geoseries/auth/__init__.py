@@ -1,0 +1,1 @@
+"""Credentials -> Principal: API keys, passwords, tokens, the permission test."""

@@ -1,0 +1,1 @@
+"""Turning files, HTTP batches and MQTT payloads into features and observations."""

@@ -1,0 +1,143 @@
+"""The core data model shared by every dialect (see DESIGN.md, "The core model").
+
+Plain frozen dataclasses: no database, HTTP or dialect concerns. Times are UTC instants in
+integer milliseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+JSONObject = dict[str, Any]
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class DatasetKind(StrEnum):
+    STATIONS = "stations"
+    OBSERVATIONS = "observations"
+    DEVICES = "devices"
+    ASSETS = "assets"
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: int
+    name: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    organization_id: int
+    permissions: tuple[str, ...]
+    is_admin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """What a caller asks for when creating a dataset."""
+
+    name: str
+    kind: DatasetKind = DatasetKind.STATIONS
+    feature_id: str | None = None
+    label: str | None = None
+    variables: tuple[str, ...] = ()
+    stations: str | None = None
+    organization: str | None = None
+    public: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    id: int
+    name: str
+    kind: DatasetKind
+    feature_id: str | None
+    label: str | None
+    variables: tuple[str, ...]
+    stations_dataset_id: int | None
+    organization_id: int | None
+    public: bool
+    created_at: int
+
+    @property
+    def holds_observations(self) -> bool:
+        return self.kind is DatasetKind.OBSERVATIONS
+
+
+@dataclass(frozen=True, slots=True)
+class BBox:
+    """An axis-aligned box in degrees; `west > east` crosses the antimeridian."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureInput:
+    """A feature to write: `key` is its identifier inside the dataset (e.g. a station code)."""
+
+    key: str
+    geometry: JSONObject | None = None
+    properties: JSONObject = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    id: int
+    dataset_id: int
+    key: str
+    geometry: JSONObject | None
+    properties: JSONObject
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    id: int
+    dataset_id: int
+    feature_id: int
+    variable: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationInput:
+    """One value of one variable of one feature at one instant, before series are resolved."""
+
+    feature_key: str
+    variable: str
+    time: int
+    value: float
+    raw_value: float | None = None
+
+
+class Observation(NamedTuple):
+    """A stored value. A tuple, because bulk writes pass millions of them straight to the driver."""
+
+    series_id: int
+    time: int
+    value: float
+    raw_value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRow:
+    """An observation joined with its feature key and variable, as exports and queries read it."""
+
+    feature_key: str
+    variable: str
+    time: int
+    value: float
+    raw_value: float | None
+
+
+def now_ms() -> int:
+    """The current UTC instant in integer milliseconds."""
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,89 @@
+"""Runtime configuration, read from `GEOSERIES_*` environment variables (nested with `__`).
+
+Nothing is read at import time: `Settings()` is constructed by the CLI or by `create_app` callers,
+so tests and embedders can build as many independent configurations as they like.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the documented placeholder, refused outside development
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class HttpSettings(BaseModel):
+    """Where the HTTP server listens and how much it accepts."""
+
+    host: str = Field("127.0.0.1", description="Interface the HTTP server binds to.")
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(8000, description="HTTP port.")
+    max_body_bytes: Annotated[int, Field(ge=1024)] = Field(
+        16 * 1024 * 1024,
+        description="Largest request body accepted; larger bodies answer 413 PAYLOAD-TOO-LARGE.",
+    )
+
+
+class MqttSettings(BaseModel):
+    """The MQTT broker that devices publish to, and whether Geoseries runs one itself."""
+
+    enabled: bool = Field(True, description="Subscribe to the broker and ingest what devices publish.")
+    embedded: bool = Field(
+        True, description="Start the embedded broker (amqtt) inside `geoseries serve`."
+    )
+    host: str = Field("127.0.0.1", description="Broker host (the embedded broker binds here too).")
+    port: Annotated[int, Field(ge=1, le=65535)] = Field(1883, description="Broker port.")
+    topic_prefix: str = Field(
+        "geoseries", description="Observations are published to `<prefix>/<dataset>/observations`."
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting Geoseries reads; docs/configuration.md lists them and a test keeps it true."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GEOSERIES_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Environment = Field(
+        Environment.DEVELOPMENT,
+        description="`development` or `production`; production refuses the placeholder secret.",
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Holds the SQLite file, stored files and exports."
+    )
+    database_url: str | None = Field(
+        None,
+        description="`sqlite:///path/file.db` or `postgresql://user@host:port/db`; "
+        "default: `sqlite:///<data_dir>/geoseries.db`.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET), description="Signs tokens. Must be changed in production."
+    )
+    log_level: str = Field("INFO", description="Python logging level name.")
+    http: HttpSettings = Field(default_factory=HttpSettings)  # type: ignore[arg-type]
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        placeholder = self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+        if placeholder and self.environment is not Environment.DEVELOPMENT:
+            raise ValueError(
+                "GEOSERIES_SECRET_KEY is the placeholder; set a real secret outside development"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'geoseries.db'}"

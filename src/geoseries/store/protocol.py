@@ -1,0 +1,110 @@
+"""The typed interface every layer above `store/` programs against.
+
+Arguments and results are core model objects, never HTTP requests or driver rows, so the same
+code runs on SQLite and PostgreSQL and can be tested without a web server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from geoseries.model import (
+    BBox,
+    Dataset,
+    DatasetSpec,
+    Feature,
+    FeatureInput,
+    Observation,
+    ObservationRow,
+    Organization,
+    User,
+)
+
+SeriesKey = tuple[str, str]
+"""(feature key, variable)."""
+
+
+class Writer(Protocol):
+    """One write transaction: everything written through it lands together or not at all."""
+
+    def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
+        """Insert or replace features by key; returns how many were written."""
+        ...
+
+    def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        """Series ids for (feature key, variable) pairs, creating features and series as needed.
+
+        Unknown feature keys become features without geometry in the dataset that holds the
+        features (the linked stations dataset for an observations dataset).
+        """
+        ...
+
+    def write_observations(self, rows: Sequence[Observation]) -> int:
+        """Write observations; the same (series, time) written twice keeps the last value."""
+        ...
+
+
+class Store(Protocol):
+    backend: str
+    """`sqlite` or `postgresql`."""
+
+    def close(self) -> None: ...
+
+    def ping(self) -> None:
+        """Raise Unavailable when the database cannot answer."""
+        ...
+
+    def writer(self) -> AbstractContextManager[Writer]:
+        """Open a write transaction, committed when the block exits without an exception."""
+        ...
+
+    # Organizations and users
+    def create_organization(self, name: str, *, api_key_hash: str, key_prefix: str) -> Organization: ...
+
+    def get_organization(self, name: str) -> Organization: ...
+
+    def organization_for_key(self, key_digest: str) -> Organization:
+        """The organization owning an unrevoked API key; NotAuthenticated otherwise."""
+        ...
+
+    def list_organizations(self) -> list[Organization]: ...
+
+    def create_user(
+        self,
+        email: str,
+        *,
+        organization_id: int,
+        password_hash: str | None,
+        permissions: Sequence[str],
+        is_admin: bool,
+    ) -> User: ...
+
+    # Datasets
+    def create_dataset(self, spec: DatasetSpec) -> Dataset: ...
+
+    def get_dataset(self, name: str) -> Dataset: ...
+
+    def list_datasets(self) -> list[Dataset]: ...
+
+    def delete_dataset(self, name: str) -> None: ...
+
+    # Reading
+    def iter_features(self, dataset: Dataset, *, bbox: BBox | None = None) -> Iterator[Feature]:
+        """Features of a dataset, ordered by key; `bbox` keeps those whose bounds intersect it."""
+        ...
+
+    def count_features(self, dataset: Dataset) -> int: ...
+
+    def iter_observations(
+        self, dataset: Dataset, *, start: int | None = None, end: int | None = None
+    ) -> Iterator[ObservationRow]:
+        """Observations of a dataset in [start, end), ordered by feature key, variable, time."""
+        ...
+
+    def count_observations(self, dataset: Dataset) -> int: ...
+
+    def record_ingest_error(
+        self, *, topic: str, message: str, error: str, dataset_id: int | None
+    ) -> None: ...

@@ -1,0 +1,411 @@
+"""The one SQLAlchemy Core implementation of the Store protocol.
+
+Backends subclass `SqlStore` and override only what differs: the dialect's upsert statement,
+the spatial predicate, the bulk observation write and how a write transaction is run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Engine, Row, Table, and_, delete, func, or_, select
+from sqlalchemy.sql.dml import Insert
+
+from geoseries.errors import NotAuthenticated, NotFound, ValidationFailed
+from geoseries.geometry import geometry_bounds
+from geoseries.model import (
+    DATASET_NAME,
+    BBox,
+    Dataset,
+    DatasetKind,
+    DatasetSpec,
+    Feature,
+    FeatureInput,
+    Observation,
+    ObservationRow,
+    Organization,
+    User,
+    now_ms,
+)
+from geoseries.store import schema as t
+from geoseries.store.errors import translated
+from geoseries.store.protocol import SeriesKey
+
+T = TypeVar("T")
+LOOKUP_CHUNK = 500
+
+
+class SqlStore:
+    """Store over a SQLAlchemy engine. Reads use pooled connections; writes use `_write`."""
+
+    backend = "sql"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- backend hooks -------------------------------------------------------------------------
+    def _insert(self, table: Table) -> Insert:
+        """The dialect's INSERT, which knows `on_conflict_do_update/nothing`."""
+        raise AssertionError("a backend must provide its dialect's insert")
+
+    def _bbox_predicate(self, bbox: BBox) -> ColumnElement[bool]:
+        """Features whose bounds intersect `bbox` (which never crosses the antimeridian)."""
+        f = t.features.c
+        return and_(
+            f.min_lon <= bbox.east,
+            f.max_lon >= bbox.west,
+            f.min_lat <= bbox.north,
+            f.max_lat >= bbox.south,
+        )
+
+    def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
+        stmt = self._insert(t.observations)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["series_id", "time"],
+            set_={"value": stmt.excluded.value, "raw_value": stmt.excluded.raw_value},  # type: ignore[attr-defined]
+        )
+        conn.execute(
+            stmt,
+            [
+                {"series_id": o.series_id, "time": o.time, "value": o.value, "raw_value": o.raw_value}
+                for o in rows
+            ],
+        )
+        return len(rows)
+
+    def _finish_writes(self, conn: Connection) -> None:
+        """Called once before a write transaction commits (PostgreSQL flushes its staging table)."""
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            try:
+                yield conn
+                self._finish_writes(conn)
+            finally:
+                conn.info.pop("staged", None)
+
+    def _write(self, fn: Callable[[Connection], T], conflict: str = "already exists") -> T:
+        """Run `fn` in its own write transaction."""
+        with translated(conflict), self._transaction() as conn:
+            return fn(conn)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with translated(), self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    @contextmanager
+    def writer(self) -> Iterator[SqlWriter]:
+        with translated("a unique value is already taken"), self._transaction() as conn:
+            yield SqlWriter(self, conn)
+
+    # -- organizations and users ---------------------------------------------------------------
+    def create_organization(self, name: str, *, api_key_hash: str, key_prefix: str) -> Organization:
+        def insert(conn: Connection) -> Organization:
+            created = now_ms()
+            org_id = conn.execute(
+                t.organizations.insert().values(name=name, created_at=created).returning(t.organizations.c.id)
+            ).scalar_one()
+            conn.execute(
+                t.api_keys.insert().values(
+                    organization_id=org_id, key_hash=api_key_hash, prefix=key_prefix, created_at=created
+                )
+            )
+            return Organization(id=org_id, name=name, created_at=created)
+
+        return self._write(insert, f"organization {name!r} already exists")
+
+    def get_organization(self, name: str) -> Organization:
+        row = self._one(select(t.organizations).where(t.organizations.c.name == name))
+        if row is None:
+            raise NotFound(f"organization {name!r} does not exist", field="organization")
+        return Organization(id=row.id, name=row.name, created_at=row.created_at)
+
+    def organization_for_key(self, key_digest: str) -> Organization:
+        o, k = t.organizations.c, t.api_keys.c
+        query = (
+            select(o.id, o.name, o.created_at)
+            .select_from(t.organizations.join(t.api_keys, k.organization_id == o.id))
+            .where(k.key_hash == key_digest, k.revoked_at.is_(None))
+        )
+        row = self._one(query)
+        if row is None:
+            raise NotAuthenticated("unknown or revoked API key")
+        return Organization(id=row.id, name=row.name, created_at=row.created_at)
+
+    def list_organizations(self) -> list[Organization]:
+        rows = self._all(select(t.organizations).order_by(t.organizations.c.name))
+        return [Organization(id=r.id, name=r.name, created_at=r.created_at) for r in rows]
+
+    def create_user(
+        self,
+        email: str,
+        *,
+        organization_id: int,
+        password_hash: str | None,
+        permissions: Sequence[str],
+        is_admin: bool,
+    ) -> User:
+        def insert(conn: Connection) -> User:
+            user_id = conn.execute(
+                t.users.insert()
+                .values(
+                    email=email,
+                    organization_id=organization_id,
+                    password_hash=password_hash,
+                    permissions=list(permissions),
+                    is_admin=is_admin,
+                    created_at=now_ms(),
+                )
+                .returning(t.users.c.id)
+            ).scalar_one()
+            return User(user_id, email, organization_id, tuple(permissions), is_admin)
+
+        return self._write(insert, f"user {email!r} already exists")
+
+    # -- datasets ------------------------------------------------------------------------------
+    def create_dataset(self, spec: DatasetSpec) -> Dataset:
+        if not DATASET_NAME.match(spec.name):
+            raise ValidationFailed(
+                f"dataset name {spec.name!r} must be 1-64 letters, digits, '_', '.' or '-'",
+                field="name",
+            )
+        if spec.stations is not None and spec.kind is not DatasetKind.OBSERVATIONS:
+            raise ValidationFailed("only an observations dataset links to stations", field="stations")
+        stations_id = self._stations_id(spec.stations)
+        org_id = self.get_organization(spec.organization).id if spec.organization else None
+
+        def insert(conn: Connection) -> int:
+            return conn.execute(
+                t.datasets.insert()
+                .values(
+                    name=spec.name,
+                    kind=spec.kind.value,
+                    feature_id=spec.feature_id,
+                    label=spec.label,
+                    variables=list(spec.variables),
+                    stations_dataset_id=stations_id,
+                    organization_id=org_id,
+                    public=spec.public,
+                    created_at=now_ms(),
+                )
+                .returning(t.datasets.c.id)
+            ).scalar_one()
+
+        self._write(insert, f"dataset {spec.name!r} already exists")
+        return self.get_dataset(spec.name)
+
+    def _stations_id(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        try:
+            stations = self.get_dataset(name)
+        except NotFound as error:
+            raise ValidationFailed(error.message, field="stations") from error
+        if stations.kind is DatasetKind.OBSERVATIONS:
+            raise ValidationFailed(f"dataset {name!r} holds observations, not stations", field="stations")
+        return stations.id
+
+    def get_dataset(self, name: str) -> Dataset:
+        row = self._one(select(t.datasets).where(t.datasets.c.name == name))
+        if row is None:
+            raise NotFound(f"dataset {name!r} does not exist", field="dataset")
+        return _dataset(row)
+
+    def list_datasets(self) -> list[Dataset]:
+        return [_dataset(r) for r in self._all(select(t.datasets).order_by(t.datasets.c.name))]
+
+    def delete_dataset(self, name: str) -> None:
+        dataset = self.get_dataset(name)
+
+        def remove(conn: Connection) -> None:
+            own_features = select(t.features.c.id).where(t.features.c.dataset_id == dataset.id)
+            doomed_series = select(t.series.c.id).where(
+                or_(t.series.c.dataset_id == dataset.id, t.series.c.feature_id.in_(own_features))
+            )
+            conn.execute(delete(t.observations).where(t.observations.c.series_id.in_(doomed_series)))
+            conn.execute(delete(t.datasets).where(t.datasets.c.id == dataset.id))
+
+        self._write(remove)
+
+    # -- reading -------------------------------------------------------------------------------
+    def iter_features(self, dataset: Dataset, *, bbox: BBox | None = None) -> Iterator[Feature]:
+        f = t.features.c
+        query = select(f.id, f.dataset_id, f.key, f.geometry, f.properties).where(
+            f.dataset_id == dataset.id
+        )
+        if bbox is not None:
+            query = query.where(self._bbox_union(bbox))
+        for row in self._stream(query.order_by(f.key)):
+            yield Feature(row.id, row.dataset_id, row.key, row.geometry, row.properties)
+
+    def _bbox_union(self, bbox: BBox) -> ColumnElement[bool]:
+        if bbox.west <= bbox.east:
+            return self._bbox_predicate(bbox)
+        east_part = BBox(bbox.west, bbox.south, 180.0, bbox.north)
+        west_part = BBox(-180.0, bbox.south, bbox.east, bbox.north)
+        return or_(self._bbox_predicate(east_part), self._bbox_predicate(west_part))
+
+    def count_features(self, dataset: Dataset) -> int:
+        query = select(func.count()).where(t.features.c.dataset_id == dataset.id)
+        return int(self._scalar(query))
+
+    def iter_observations(
+        self, dataset: Dataset, *, start: int | None = None, end: int | None = None
+    ) -> Iterator[ObservationRow]:
+        o, s, f = t.observations.c, t.series.c, t.features.c
+        query = (
+            select(f.key, s.variable, o.time, o.value, o.raw_value)
+            .select_from(t.observations.join(t.series, o.series_id == s.id).join(t.features, s.feature_id == f.id))
+            .where(s.dataset_id == dataset.id)
+        )
+        if start is not None:
+            query = query.where(o.time >= start)
+        if end is not None:
+            query = query.where(o.time < end)
+        for row in self._stream(query.order_by(f.key, s.variable, o.time)):
+            yield ObservationRow(row.key, row.variable, row.time, row.value, row.raw_value)
+
+    def count_observations(self, dataset: Dataset) -> int:
+        o, s = t.observations.c, t.series.c
+        query = (
+            select(func.count())
+            .select_from(t.observations.join(t.series, o.series_id == s.id))
+            .where(s.dataset_id == dataset.id)
+        )
+        return int(self._scalar(query))
+
+    def record_ingest_error(
+        self, *, topic: str, message: str, error: str, dataset_id: int | None
+    ) -> None:
+        def insert(conn: Connection) -> None:
+            conn.execute(
+                t.ingest_errors.insert().values(
+                    dataset_id=dataset_id, topic=topic, message=message[:10_000], error=error, created_at=now_ms()
+                )
+            )
+
+        self._write(insert)
+
+    # -- read helpers --------------------------------------------------------------------------
+    def _one(self, query: Any) -> Row[Any] | None:
+        with translated(), self.engine.connect() as conn:
+            return conn.execute(query).first()
+
+    def _all(self, query: Any) -> list[Row[Any]]:
+        with translated(), self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def _scalar(self, query: Any) -> Any:
+        with translated(), self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def _stream(self, query: Any) -> Iterator[Row[Any]]:
+        """Rows in batches from a server-side cursor: memory stays flat with result size."""
+        with translated(), self.engine.connect() as conn:
+            yield from conn.execution_options(yield_per=2000).execute(query)
+
+
+class SqlWriter:
+    """Writes inside one open transaction (see `Writer` in protocol.py)."""
+
+    def __init__(self, store: SqlStore, conn: Connection) -> None:
+        self.store = store
+        self.conn = conn
+        self._series: dict[tuple[int, SeriesKey], int] = {}
+
+    def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
+        if not features:
+            return 0
+        stamp = now_ms()
+        rows = [_feature_values(dataset.id, feature, stamp) for feature in features]
+        stmt = self.store._insert(t.features)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["dataset_id", "key"],
+            set_={
+                name: getattr(stmt.excluded, name)  # type: ignore[attr-defined]
+                for name in ("geometry", "properties", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at")
+            },
+        )
+        self.conn.execute(stmt, rows)
+        return len(rows)
+
+    def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        wanted = {key for key in keys if (dataset.id, key) not in self._series}
+        if wanted:
+            feature_ids = self._feature_ids(dataset.stations_dataset_id or dataset.id, {k for k, _ in wanted})
+            self._create_series(dataset.id, [(feature_ids[k], k, v) for k, v in wanted])
+        return {key: self._series[(dataset.id, key)] for key in keys}
+
+    def write_observations(self, rows: Sequence[Observation]) -> int:
+        return self.store._write_observations(self.conn, rows) if rows else 0
+
+    def _feature_ids(self, dataset_id: int, keys: set[str]) -> dict[str, int]:
+        f = t.features.c
+        found = self._lookup(select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, keys)
+        missing = keys - found.keys()
+        if missing:
+            stamp = now_ms()
+            rows = [_feature_values(dataset_id, FeatureInput(key), stamp) for key in sorted(missing)]
+            insert = self.store._insert(t.features).on_conflict_do_nothing()  # type: ignore[attr-defined]
+            self.conn.execute(insert, rows)
+            found |= self._lookup(select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, missing)
+        return found
+
+    def _create_series(self, dataset_id: int, wanted: list[tuple[int, str, str]]) -> None:
+        s = t.series.c
+        rows = [{"dataset_id": dataset_id, "feature_id": fid, "variable": var} for fid, _, var in wanted]
+        self.conn.execute(self.store._insert(t.series).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
+        by_feature = {fid: key for fid, key, _ in wanted}
+        query = select(s.feature_id, s.variable, s.id).where(s.dataset_id == dataset_id)
+        for chunk in _chunks(sorted(by_feature), LOOKUP_CHUNK):
+            for row in self.conn.execute(query.where(s.feature_id.in_(chunk))):
+                self._series[(dataset_id, (by_feature[row.feature_id], row.variable))] = row.id
+
+    def _lookup(self, query: Any, column: Any, values: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(values), LOOKUP_CHUNK):
+            found.update((row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk))))
+        return found
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[str, Any]:
+    bounds = geometry_bounds(feature.geometry) if feature.geometry is not None else (None,) * 4
+    return {
+        "dataset_id": dataset_id,
+        "key": feature.key,
+        "geometry": feature.geometry,
+        "properties": feature.properties,
+        "min_lon": bounds[0],
+        "min_lat": bounds[1],
+        "max_lon": bounds[2],
+        "max_lat": bounds[3],
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+def _dataset(row: Row[Any]) -> Dataset:
+    return Dataset(
+        id=row.id,
+        name=row.name,
+        kind=DatasetKind(row.kind),
+        feature_id=row.feature_id,
+        label=row.label,
+        variables=tuple(row.variables),
+        stations_dataset_id=row.stations_dataset_id,
+        organization_id=row.organization_id,
+        public=bool(row.public),
+        created_at=row.created_at,
+    )

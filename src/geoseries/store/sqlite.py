@@ -1,0 +1,113 @@
+"""SQLite backend: WAL, one writer thread, R*Tree spatial index, native upsert."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, event, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import Insert
+
+from geoseries.model import BBox, Dataset, FeatureInput, Observation
+from geoseries.store import schema as t
+from geoseries.store.errors import translated
+from geoseries.store.protocol import SeriesKey
+from geoseries.store.sql import SqlStore, SqlWriter
+from geoseries.store.writer_thread import WriterSession, WriterThread
+
+T = TypeVar("T")
+UPSERT_OBSERVATIONS = (
+    "INSERT INTO observations (series_id, time, value, raw_value) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, raw_value = excluded.raw_value"
+)
+
+
+def sqlite_engine(url: str) -> Engine:
+    """An engine with WAL, foreign keys, a busy timeout and explicit BEGIN handling."""
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url.replace("sqlite://", "sqlite+pysqlite://", 1), connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            dbapi_conn.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
+
+    return engine
+
+
+class SqliteStore(SqlStore):
+    backend = "sqlite"
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._thread = WriterThread(engine, _begin_immediate)
+
+    def close(self) -> None:
+        self._thread.close()
+        super().close()
+
+    def _insert(self, table: Table) -> Insert:
+        return sqlite_insert(table)
+
+    def _bbox_predicate(self, bbox: BBox) -> ColumnElement[bool]:
+        rtree = t.features_rtree.c
+        hits = select(rtree.id).where(
+            rtree.min_lon <= bbox.east,
+            rtree.max_lon >= bbox.west,
+            rtree.min_lat <= bbox.north,
+            rtree.max_lat >= bbox.south,
+        )
+        return t.features.c.id.in_(hits)
+
+    def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
+        conn.exec_driver_sql(UPSERT_OBSERVATIONS, rows)  # type: ignore[arg-type]
+        return len(rows)
+
+    def _write(self, fn: Callable[[Connection], T], conflict: str = "already exists") -> T:
+        with translated(conflict), self._thread.session() as session:
+            return session.call(fn)
+
+    @contextmanager
+    def writer(self) -> Iterator[ThreadedWriter]:  # type: ignore[override]
+        with translated("a unique value is already taken"), self._thread.session() as session:
+            yield ThreadedWriter(self, session)
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.info["writer"] = True
+    conn.begin()
+
+
+class ThreadedWriter:
+    """A Writer whose every call runs inside the writer thread's open transaction."""
+
+    def __init__(self, store: SqliteStore, session: WriterSession) -> None:
+        self._session = session
+        self._inner: SqlWriter | None = None
+        self._store = store
+
+    def _writer(self, conn: Connection) -> SqlWriter:
+        if self._inner is None:
+            self._inner = SqlWriter(self._store, conn)
+        return self._inner
+
+    def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
+        return self._session.call(lambda conn: self._writer(conn).upsert_features(dataset, features))
+
+    def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        wanted = list(keys)
+        return self._session.call(lambda conn: self._writer(conn).resolve_series(dataset, wanted))
+
+    def write_observations(self, rows: Sequence[Observation]) -> int:
+        return self._session.call(lambda conn: self._writer(conn).write_observations(rows))
