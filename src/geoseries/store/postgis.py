@@ -1,14 +1,32 @@
-"""PostgreSQL + PostGIS backend: GiST-indexed geometry, COPY through a staging table."""
+"""PostgreSQL + PostGIS backend: GiST-indexed geometry, COPY through a staging table.
+
+Observations are COPied into a per-session temporary table and moved into `observations` by
+one INSERT ... ON CONFLICT when the write transaction commits: COPY is several times faster than
+pipelined upserts, and the flush keeps the store's rule that the last write of a (series, time)
+wins, both within the transaction (highest `seq`) and against what is already stored.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, create_engine, func, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    exc,
+    func,
+    literal_column,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import Insert
 
+from geoseries.errors import ValidationFailed
 from geoseries.model import BBox, Observation
 from geoseries.store.sql import SqlStore
 
@@ -19,13 +37,15 @@ CREATE_STAGE = (
     "ON COMMIT DELETE ROWS"
 )
 COPY_STAGE = f"COPY {STAGE} (series_id, time, value, raw_value) FROM STDIN (FORMAT BINARY)"
-# Last write wins inside one transaction (highest seq), and against what is already stored.
 FLUSH_STAGE = (
     "INSERT INTO observations (series_id, time, value, raw_value) "
     f"SELECT DISTINCT ON (series_id, time) series_id, time, value, raw_value FROM {STAGE} "
     "ORDER BY series_id, time, seq DESC "
-    "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, raw_value = excluded.raw_value"
+    "ON CONFLICT (series_id, time) DO UPDATE "
+    "SET value = excluded.value, raw_value = excluded.raw_value"
 )
+STAGED = "staged"
+"""`Connection.info` flag: this transaction has rows in the staging table."""
 
 
 def postgres_engine(url: str) -> Engine:
@@ -42,21 +62,41 @@ class PostgisStore(SqlStore):
         return pg_insert(table)
 
     def _bbox_predicate(self, bbox: BBox) -> ColumnElement[bool]:
+        """`&&` lets the GiST index find candidates; the stored double bounds decide exactly."""
         envelope = func.ST_MakeEnvelope(bbox.west, bbox.south, bbox.east, bbox.north, 4326)
         index_hit = literal_column("features.geom").op("&&")(envelope)
         return and_(index_hit, super()._bbox_predicate(bbox))
 
     def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
         raw: psycopg.Connection[object] = conn.connection.driver_connection  # type: ignore[assignment]
-        if not conn.info.get("staged"):
-            raw.execute(CREATE_STAGE)
-        with raw.cursor() as cursor, cursor.copy(COPY_STAGE) as copy:
-            copy.set_types(["int8", "int8", "float8", "float8"])
-            for o in rows:
-                copy.write_row(o)
-        conn.info["staged"] = True
+        try:
+            if not conn.info.get(STAGED):
+                raw.execute(CREATE_STAGE)
+                conn.info[STAGED] = True
+            with raw.cursor() as cursor, cursor.copy(COPY_STAGE) as copy:
+                copy.set_types(["int8", "int8", "float8", "float8"])
+                for o in rows:
+                    copy.write_row((o.series_id, o.time, o.value, o.raw_value))
+        except psycopg.Error as error:
+            # Raised by the driver directly, not through SQLAlchemy: wrap it the way SQLAlchemy
+            # would, so `translated` maps it to a core error like any other.
+            raise exc.DBAPIError.instance(COPY_STAGE, None, error, psycopg.Error) from error
         return len(rows)
 
     def _finish_writes(self, conn: Connection) -> None:
-        if conn.info.pop("staged", False):
+        if conn.info.pop(STAGED, False):
             conn.exec_driver_sql(FLUSH_STAGE)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            with super()._transaction() as conn:
+                yield conn
+        except exc.InternalError as error:
+            # PostGIS reports a GeoJSON it cannot read (while computing the generated `geom`
+            # column) as an internal error: that is the client's invalid geometry.
+            if "INSERT INTO features" not in str(error.statement):
+                raise
+            raise ValidationFailed(
+                f"geometry rejected by PostGIS: {str(error.orig).strip()}", field="geometry"
+            ) from error

@@ -171,7 +171,7 @@ class SqlStore:
 
     # -- datasets ------------------------------------------------------------------------------
     def create_dataset(self, spec: DatasetSpec) -> Dataset:
-        if not DATASET_NAME.match(spec.name):
+        if not DATASET_NAME.fullmatch(spec.name):  # fullmatch: `$` would accept a trailing newline
             raise ValidationFailed(
                 f"dataset name {spec.name!r} must be 1-64 letters, digits, '_', '.' or '-'",
                 field="name",
@@ -324,7 +324,10 @@ class SqlWriter:
         if not features:
             return 0
         stamp = now_ms()
-        rows = [_feature_values(dataset.id, feature, stamp) for feature in features]
+        # One row per key, the last one winning, as row-by-row upserts would do: PostgreSQL
+        # refuses to update the same row twice in one statement.
+        latest = {feature.key: feature for feature in features}
+        rows = [_feature_values(dataset.id, feature, stamp) for feature in latest.values()]
         stmt = self.store._insert(t.features)
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["dataset_id", "key"],
@@ -337,6 +340,7 @@ class SqlWriter:
         return len(rows)
 
     def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        keys = list(keys)  # read twice below: an iterator would be empty the second time
         wanted = {key for key in keys if (dataset.id, key) not in self._series}
         if wanted:
             feature_ids = self._feature_ids(dataset.stations_dataset_id or dataset.id, {k for k, _ in wanted})
@@ -344,6 +348,9 @@ class SqlWriter:
         return {key: self._series[(dataset.id, key)] for key in keys}
 
     def write_observations(self, rows: Sequence[Observation]) -> int:
+        if any(_is_nan(o.value) or _is_nan(o.raw_value) for o in rows):
+            # SQLite stores NaN as NULL (so a NaN value fails NOT NULL), PostgreSQL stores NaN.
+            raise ValidationFailed("observation values must be numbers, not NaN", field="value")
         return self.store._write_observations(self.conn, rows) if rows else 0
 
     def _feature_ids(self, dataset_id: int, keys: set[str]) -> dict[str, int]:
@@ -373,6 +380,10 @@ class SqlWriter:
         for chunk in _chunks(sorted(values), LOOKUP_CHUNK):
             found.update((row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk))))
         return found
+
+
+def _is_nan(value: float | None) -> bool:
+    return value is not None and value != value
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, event, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
@@ -61,6 +61,11 @@ class SqliteStore(SqlStore):
         return sqlite_insert(table)
 
     def _bbox_predicate(self, bbox: BBox) -> ColumnElement[bool]:
+        """The R*Tree narrows the candidates; the exact test on the stored bounds decides.
+
+        The R*Tree keeps 32-bit floats rounded outwards, so alone it also returns features that
+        lie just outside the box (and that PostGIS, comparing doubles, leaves out).
+        """
         rtree = t.features_rtree.c
         hits = select(rtree.id).where(
             rtree.min_lon <= bbox.east,
@@ -68,7 +73,7 @@ class SqliteStore(SqlStore):
             rtree.min_lat <= bbox.north,
             rtree.max_lat >= bbox.south,
         )
-        return t.features.c.id.in_(hits)
+        return and_(t.features.c.id.in_(hits), super()._bbox_predicate(bbox))
 
     def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
         conn.exec_driver_sql(UPSERT_OBSERVATIONS, rows)  # type: ignore[arg-type]

@@ -436,6 +436,7 @@ def upgrade() -> None:
         _sqlite_rtree()
     else:
         _postgis_geometry()
+        _postgres_byte_order()
 
 
 SQLITE_RTREE = [
@@ -460,13 +461,36 @@ def _sqlite_rtree() -> None:
 
 
 def _postgis_geometry() -> None:
-    """A geometry(4326) column derived from the GeoJSON, with a GiST index."""
+    """A 2D geometry(4326) column derived from the GeoJSON, with a GiST index.
+
+    ST_GeomFromGeoJSON is IMMUTABLE (PostGIS 3.x), so a generated column keeps `geom` in step
+    with `geometry` without triggers. ST_Force2D: GeoJSON positions may carry an altitude, which
+    a 2D column would otherwise refuse (SQLite, which indexes bounds only, accepts it).
+    """
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     op.execute(
         "ALTER TABLE features ADD COLUMN geom geometry(Geometry, 4326) GENERATED ALWAYS AS "
-        "(ST_SetSRID(ST_GeomFromGeoJSON(geometry), 4326)) STORED"
+        "(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(geometry)), 4326)) STORED"
     )
     op.execute("CREATE INDEX features_geom ON features USING gist (geom)")
+
+
+POSTGRES_BYTE_ORDER = [
+    ("organizations", "name", "varchar(120)"),
+    ("datasets", "name", "varchar(64)"),
+    ("features", "key", "varchar(255)"),
+    ("series", "variable", "varchar(120)"),
+]
+
+
+def _postgres_byte_order() -> None:
+    """Sort the names and keys that results are ordered by as SQLite does: by UTF-8 bytes.
+
+    The database's locale collation (e.g. en_US) would order "B" before "a" on one backend
+    and not the other; COLLATE "C" also lets the (dataset_id, key) index serve ORDER BY key.
+    """
+    for table, column, sql_type in POSTGRES_BYTE_ORDER:
+        op.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE {sql_type} COLLATE "C"')
 
 
 def downgrade() -> None:

@@ -1,0 +1,79 @@
+"""`create_app(settings)`: assembles the HTTP app; nothing is built at import time.
+
+The lifespan opens the store (running migrations) and closes it on shutdown. Extra long-running
+work (e.g. the MQTT ingest task) joins the lifespan through `background`: each entry receives the
+`AppContext` and returns an async context manager entered after the store opens and exited, in
+reverse order, before it closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import anyio.to_thread
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from geoseries import __version__
+from geoseries.api import health, metrics, native
+from geoseries.api.body_limit import BodyLimitMiddleware
+from geoseries.api.errors import ErrorRenderers, install_error_handlers
+from geoseries.api.metrics import Metrics, MetricsMiddleware
+from geoseries.api.responses import OrjsonResponse
+from geoseries.settings import Settings
+from geoseries.store import Store, open_store
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What background work attached to the app may use."""
+
+    settings: Settings
+    store: Store
+    metrics: Metrics
+
+
+Background = Callable[[AppContext], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> FastAPI:
+    """The Geoseries HTTP app for `settings`; its store opens when the lifespan starts."""
+    app_metrics = Metrics()
+    renderers = ErrorRenderers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await anyio.to_thread.run_sync(open_store, settings.resolved_database_url)
+        app.state.store = store
+        try:
+            async with AsyncExitStack() as stack:
+                context = AppContext(settings=settings, store=store, metrics=app_metrics)
+                for start in background:
+                    await stack.enter_async_context(start(context))
+                yield
+        finally:
+            await anyio.to_thread.run_sync(store.close)
+
+    app = FastAPI(
+        title="Geoseries",
+        version=__version__,
+        summary="Geospatial time series behind several public API dialects.",
+        lifespan=lifespan,
+        default_response_class=OrjsonResponse,
+        middleware=[  # outermost first: every request is counted, 413s included
+            Middleware(MetricsMiddleware, metrics=app_metrics),
+            Middleware(
+                BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes, renderers=renderers
+            ),
+        ],
+    )
+    app.state.settings = settings
+    app.state.metrics = app_metrics
+    app.state.errors = renderers
+    install_error_handlers(app, renderers)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(native.router)
+    return app

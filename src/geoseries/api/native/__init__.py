@@ -1,0 +1,12 @@
+"""The Geoseries-native HTTP API (errors in the default SpaceKnow shape)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from geoseries.api.native import datasets
+
+router = APIRouter()
+router.include_router(datasets.router)
+
+__all__ = ["router"]

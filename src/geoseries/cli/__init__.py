@@ -1,0 +1,1 @@
+"""The `geoseries` command line: serve, migrate, administration, import and export."""

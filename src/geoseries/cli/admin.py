@@ -1,0 +1,140 @@
+"""Administration: organizations, users, datasets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from geoseries.auth.keys import issue_key
+from geoseries.auth.passwords import MIN_LENGTH, hash_password
+from geoseries.cli.context import DatabaseOption, DataDirOption, console, opened_store, reports_errors
+from geoseries.errors import ValidationFailed
+from geoseries.model import DatasetKind, DatasetSpec
+from geoseries.times import format_time
+
+org_app = typer.Typer(help="Organizations (tenants) and their API keys.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+dataset_app = typer.Typer(help="Datasets: named sets of features and their time series.", no_args_is_help=True)
+
+
+@org_app.command("create")
+@reports_errors
+def org_create(
+    name: str,
+    token: str | None = typer.Option(None, "--token", help="Use this API key instead of a random one."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create an organization and print its API key (shown this once only)."""
+    issued = issue_key(token)
+    with opened_store(database_url, data_dir) as store:
+        store.create_organization(name, api_key_hash=issued.digest, key_prefix=issued.prefix)
+    console.print(f"organization {name} created; its API key (shown once, keep it safe):", highlight=False)
+    print(issued.secret)
+
+
+@org_app.command("list")
+@reports_errors
+def org_list(database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption) -> None:
+    """List organizations."""
+    with opened_store(database_url, data_dir) as store:
+        table = Table("name", "created")
+        for org in store.list_organizations():
+            table.add_row(org.name, format_time(org.created_at))
+    console.print(table)
+
+
+@user_app.command("create")
+@reports_errors
+def user_create(
+    email: str,
+    org: str = typer.Option(..., "--org", help="The user's organization."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    permission: list[str] = typer.Option([], "--permission", help="A dotted permission, e.g. features.read (repeat)."),
+    admin: bool = typer.Option(False, "--admin", help="Give the user the admin role."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create a user. Without --password-stdin the user cannot log in until a password is set."""
+    if "@" not in email:
+        raise ValidationFailed(f"{email!r} is not an e-mail address", field="email")
+    password_hash = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < MIN_LENGTH:
+            raise ValidationFailed(f"the password must have at least {MIN_LENGTH} characters", field="password")
+        password_hash = hash_password(password)
+    with opened_store(database_url, data_dir) as store:
+        organization = store.get_organization(org)
+        store.create_user(
+            email,
+            organization_id=organization.id,
+            password_hash=password_hash,
+            permissions=permission,
+            is_admin=admin,
+        )
+    console.print(f"user {email} created in {org}", highlight=False)
+
+
+@dataset_app.command("create")
+@reports_errors
+def dataset_create(
+    name: str,
+    kind: DatasetKind = typer.Option(DatasetKind.STATIONS, "--kind", help="What the dataset holds."),
+    feature_id: str | None = typer.Option(None, "--feature-id", help="Property that identifies a feature, e.g. code_station."),
+    label: str | None = typer.Option(None, "--label", help="Property that names a feature, e.g. name."),
+    variables: str | None = typer.Option(None, "--variables", help="Comma-separated variables, e.g. H,Q."),
+    stations: str | None = typer.Option(None, "--stations", help="For observations: the dataset holding their stations."),
+    org: str | None = typer.Option(None, "--org", help="Owning organization."),
+    public: bool = typer.Option(False, "--public", help="Readable by everyone."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Create a dataset."""
+    names = tuple(v.strip() for v in variables.split(",") if v.strip()) if variables else ()
+    spec = DatasetSpec(name, kind, feature_id, label, names, stations, org, public)
+    with opened_store(database_url, data_dir) as store:
+        store.create_dataset(spec)
+    console.print(f"dataset {name} created ({kind.value})", highlight=False)
+
+
+@dataset_app.command("list")
+@reports_errors
+def dataset_list(database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption) -> None:
+    """List datasets."""
+    with opened_store(database_url, data_dir) as store:
+        organizations = {o.id: o.name for o in store.list_organizations()}
+        datasets = store.list_datasets()
+        by_id = {d.id: d.name for d in datasets}
+        table = Table("name", "kind", "feature id", "variables", "stations", "organization", "public")
+        for d in datasets:
+            table.add_row(
+                d.name,
+                d.kind.value,
+                d.feature_id or "",
+                ",".join(d.variables),
+                by_id.get(d.stations_dataset_id or 0, ""),
+                organizations.get(d.organization_id or 0, ""),
+                "yes" if d.public else "no",
+            )
+    console.print(table)
+
+
+@dataset_app.command("delete")
+@reports_errors
+def dataset_delete(
+    name: str,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Delete a dataset with its features and observations."""
+    with opened_store(database_url, data_dir) as store:
+        store.get_dataset(name)
+        if not yes:
+            typer.confirm(f"Delete dataset {name} and all its data?", abort=True)
+        store.delete_dataset(name)
+    console.print(f"dataset {name} deleted", highlight=False)

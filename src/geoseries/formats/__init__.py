@@ -1,0 +1,1 @@
+"""Streaming encoders: results become byte chunks as they are read, never whole documents."""

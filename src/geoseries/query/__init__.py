@@ -1,0 +1,1 @@
+"""Dialect-neutral queries and use cases over the Store."""

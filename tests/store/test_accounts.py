@@ -1,0 +1,86 @@
+"""Organizations, their API keys and users, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from geoseries.errors import Conflict, NotAuthenticated, NotFound
+from geoseries.model import now_ms
+from geoseries.store import Store
+from geoseries.store import schema as t
+from geoseries.store.sql import SqlStore
+
+KEY_A = "a" * 64
+KEY_B = "b" * 64
+
+
+def test_create_and_get_organization(store: Store) -> None:
+    before = now_ms()
+    created = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    assert created.name == "acme"
+    assert before <= created.created_at <= now_ms()
+    assert store.get_organization("acme") == created
+
+
+def test_duplicate_organization_is_a_conflict(store: Store) -> None:
+    store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    with pytest.raises(Conflict, match="acme"):
+        store.create_organization("acme", api_key_hash=KEY_B, key_prefix="gs_bbbb")
+    # The second organization's key was not left behind.
+    with pytest.raises(NotAuthenticated):
+        store.organization_for_key(KEY_B)
+
+
+def test_unknown_organization_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound) as caught:
+        store.get_organization("nobody")
+    assert caught.value.field == "organization"
+
+
+def test_list_organizations_is_ordered_by_name(store: Store) -> None:
+    for index, name in enumerate(["beta", "Zulu", "alpha"]):
+        store.create_organization(name, api_key_hash=str(index) * 64, key_prefix=f"gs_{index}")
+    assert [o.name for o in store.list_organizations()] == ["Zulu", "alpha", "beta"]
+
+
+def test_organization_for_key(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    other = store.create_organization("other", api_key_hash=KEY_B, key_prefix="gs_bbbb")
+    assert store.organization_for_key(KEY_A) == acme
+    assert store.organization_for_key(KEY_B) == other
+    with pytest.raises(NotAuthenticated):
+        store.organization_for_key("c" * 64)
+
+
+def test_revoked_key_no_longer_authenticates(store: Store) -> None:
+    store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    assert isinstance(store, SqlStore)
+    with store.engine.begin() as conn:
+        conn.execute(update(t.api_keys).values(revoked_at=now_ms()))
+    with pytest.raises(NotAuthenticated):
+        store.organization_for_key(KEY_A)
+
+
+def test_create_user(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    user = store.create_user(
+        "ada@example.org",
+        organization_id=acme.id,
+        password_hash="$argon2id$...",
+        permissions=["dataset.read", "dataset.write"],
+        is_admin=False,
+    )
+    assert user.email == "ada@example.org"
+    assert user.organization_id == acme.id
+    assert user.permissions == ("dataset.read", "dataset.write")
+    assert not user.is_admin
+
+
+def test_duplicate_user_is_a_conflict(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    store.create_user("ada@example.org", organization_id=acme.id, password_hash=None, permissions=[], is_admin=True)
+    with pytest.raises(Conflict, match="ada@example.org"):
+        store.create_user(
+            "ada@example.org", organization_id=acme.id, password_hash=None, permissions=[], is_admin=False
+        )
