@@ -28,10 +28,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.services import Postgres  # noqa: E402
+
 from geoseries.model import DatasetKind, DatasetSpec  # noqa: E402
 from geoseries.store import Store, open_store  # noqa: E402
 from geoseries.times import format_time  # noqa: E402
-from tests.services import Postgres  # noqa: E402
 
 STATIONS = 1_000
 START = 1_700_000_000_000
@@ -46,7 +47,8 @@ def write_csv(path: Path, rows: int) -> None:
         out.write("code_station,variable,time,value\n")
         for station in range(STATIONS):
             for step in range(per_station):
-                out.write(f"#S{station:05d},H,{format_time(START + step * STEP)},{(step % 997) / 100:.2f}\n")
+                when = format_time(START + step * STEP)
+                out.write(f"#S{station:05d},H,{when},{(step % 997) / 100:.2f}\n")
 
 
 def parsed_rows(rows: int, series_of: dict[str, int]) -> list[tuple[int, int, float, None]]:
@@ -65,7 +67,9 @@ def prepare(url: str) -> dict[str, int]:
         _datasets(store)
         observations = store.get_dataset("obs")
         with store.writer() as writer:
-            ids = writer.resolve_series(observations, [(f"#S{s:05d}", "H") for s in range(STATIONS)])
+            ids = writer.resolve_series(
+                observations, [(f"#S{s:05d}", "H") for s in range(STATIONS)]
+            )
         return {key: series for (key, _), series in ids.items()}
     finally:
         store.close()
@@ -73,7 +77,9 @@ def prepare(url: str) -> dict[str, int]:
 
 def _datasets(store: Store) -> None:
     store.create_dataset(DatasetSpec("st", feature_id="code_station"))
-    store.create_dataset(DatasetSpec("obs", kind=DatasetKind.OBSERVATIONS, feature_id="code_station", stations="st"))
+    store.create_dataset(
+        DatasetSpec("obs", kind=DatasetKind.OBSERVATIONS, feature_id="code_station", stations="st")
+    )
 
 
 def geoseries_import(url: str, csv_path: Path) -> float:
@@ -96,7 +102,9 @@ def raw_sqlite(path: str, rows: list[tuple[int, int, float, None]]) -> float:
     started = time.perf_counter()
     conn.execute("BEGIN")
     for offset in range(0, len(rows), BATCH):
-        conn.executemany("INSERT INTO observations VALUES (?, ?, ?, ?)", rows[offset : offset + BATCH])
+        conn.executemany(
+            "INSERT INTO observations VALUES (?, ?, ?, ?)", rows[offset : offset + BATCH]
+        )
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -106,9 +114,12 @@ def raw_sqlite(path: str, rows: list[tuple[int, int, float, None]]) -> float:
 def raw_copy(url: str, rows: list[tuple[int, int, float, None]]) -> float:
     with psycopg.connect(url) as conn:
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            "COPY observations (series_id, time, value, raw_value) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY observations (series_id, time, value, raw_value) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
             copy.set_types(["int8", "int8", "float8", "float8"])
             for row in rows:
                 copy.write_row(row)
@@ -138,7 +149,9 @@ def main() -> None:
         return url
 
     results: dict[str, list[float]] = {}
-    results["sqlite: geoseries import"] = measure(args.runs, fresh_sqlite, lambda u: geoseries_import(u, csv_path))
+    results["sqlite: geoseries import"] = measure(
+        args.runs, fresh_sqlite, lambda u: geoseries_import(u, csv_path)
+    )
     rows = parsed_rows(args.rows, series)
     results["sqlite: raw executemany"] = measure(
         args.runs, fresh_sqlite, lambda u: raw_sqlite(u.removeprefix("sqlite:///"), rows)
@@ -151,16 +164,21 @@ def main() -> None:
             series.update(prepare(url))
             return url
 
-        results["postgresql: geoseries import"] = measure(args.runs, fresh_pg, lambda u: geoseries_import(u, csv_path))
+        results["postgresql: geoseries import"] = measure(
+            args.runs, fresh_pg, lambda u: geoseries_import(u, csv_path)
+        )
         pg_rows = parsed_rows(args.rows, series)
-        results["postgresql: raw COPY"] = measure(args.runs, fresh_pg, lambda u: raw_copy(u, pg_rows))
+        results["postgresql: raw COPY"] = measure(
+            args.runs, fresh_pg, lambda u: raw_copy(u, pg_rows)
+        )
     finally:
         server.stop()
     report(results, args.rows)
 
 
 def report(results: dict[str, list[float]], rows: int) -> None:
-    print(f"\n{rows:,} rows, {len(next(iter(results.values())))} runs each (min / median / max rows/s)\n")
+    runs = len(next(iter(results.values())))
+    print(f"\n{rows:,} rows, {runs} runs each (min / median / max rows/s)\n")
     print(f"| {'what':32} | {'min':>10} | {'median':>10} | {'max':>10} |")
     print(f"|{'-' * 34}|{'-' * 12}|{'-' * 12}|{'-' * 12}|")
     medians = {}

@@ -70,7 +70,9 @@ class InputRowError(ValidationFailed):
     `unit` says what `line` counts: lines of a CSV or NDJSON file, features of a GeoJSON file.
     """
 
-    def __init__(self, line: int, message: str, *, field: str | None = None, unit: str = "line") -> None:
+    def __init__(
+        self, line: int, message: str, *, field: str | None = None, unit: str = "line"
+    ) -> None:
         super().__init__(f"{unit} {line}: {message}", field=field)
         self.line = line
         self.unit = unit

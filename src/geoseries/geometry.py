@@ -34,7 +34,9 @@ def geometry_bounds(geometry: Any, *, field: str = "geometry") -> Bounds:
     try:
         shape = shapely.geometry.shape(geometry)
     except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise ValidationFailed(f"{field} is not a valid {geometry['type']}: {exc}", field=field) from exc
+        raise ValidationFailed(
+            f"{field} is not a valid {geometry['type']}: {exc}", field=field
+        ) from exc
     if shape.is_empty:
         raise ValidationFailed(f"{field} is empty", field=field)
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in shape.bounds)

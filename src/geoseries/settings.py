@@ -35,7 +35,9 @@ class HttpSettings(BaseModel):
 class MqttSettings(BaseModel):
     """The MQTT broker that devices publish to, and whether Geoseries runs one itself."""
 
-    enabled: bool = Field(True, description="Subscribe to the broker and ingest what devices publish.")
+    enabled: bool = Field(
+        True, description="Subscribe to the broker and ingest what devices publish."
+    )
     embedded: bool = Field(
         True, description="Start the embedded broker (amqtt) inside `geoseries serve`."
     )
@@ -69,8 +71,8 @@ class Settings(BaseSettings):
         SecretStr(PLACEHOLDER_SECRET), description="Signs tokens. Must be changed in production."
     )
     log_level: str = Field("INFO", description="Python logging level name.")
-    http: HttpSettings = Field(default_factory=HttpSettings)  # type: ignore[arg-type]
-    mqtt: MqttSettings = Field(default_factory=MqttSettings)  # type: ignore[arg-type]
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

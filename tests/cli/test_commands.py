@@ -49,12 +49,26 @@ def test_org_create_prints_a_working_key_once(run, database_url: str) -> None:  
 
 
 def test_org_create_with_explicit_token(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
-    assert run("org", "create", "cases", "--token", "my-chosen-token").strip().endswith("my-chosen-token")
+    assert (
+        run("org", "create", "cases", "--token", "my-chosen-token")
+        .strip()
+        .endswith("my-chosen-token")
+    )
 
 
 def test_user_create_hashes_the_password(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
     run("org", "create", "acme")
-    run("user", "create", "ann@example.org", "--org", "acme", "--password-stdin", "--permission", "features.read", stdin="s3cret-pass\n")
+    run(
+        "user",
+        "create",
+        "ann@example.org",
+        "--org",
+        "acme",
+        "--password-stdin",
+        "--permission",
+        "features.read",
+        stdin="s3cret-pass\n",
+    )
     run("user", "create", "bob@example.org", "--org", "acme", "--admin")
     store = open_store(database_url)
     try:
@@ -64,25 +78,72 @@ def test_user_create_hashes_the_password(run, database_url: str) -> None:  # typ
         store.close()
     assert verify_password(users["ann@example.org"].password_hash, "s3cret-pass")
     assert users["ann@example.org"].permissions == ["features.read"]
-    assert users["bob@example.org"].is_admin and users["bob@example.org"].password_hash is None
-    assert "at least 8" in run("user", "create", "c@example.org", "--org", "acme", "--password-stdin", stdin="short\n", code=1)
+    assert users["bob@example.org"].is_admin
+    assert users["bob@example.org"].password_hash is None
+    assert "at least 8" in run(
+        "user",
+        "create",
+        "c@example.org",
+        "--org",
+        "acme",
+        "--password-stdin",
+        stdin="short\n",
+        code=1,
+    )
     assert "not an e-mail" in run("user", "create", "nobody", "--org", "acme", code=1)
     assert "does not exist" in run("user", "create", "d@example.org", "--org", "ghost", code=1)
 
 
 def test_dataset_lifecycle_import_export(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("org", "create", "acme")
-    run("dataset", "create", "stations", "--feature-id", "code_station", "--label", "name", "--org", "acme", "--public")
-    run("dataset", "create", "obs", "--kind", "observations", "--stations", "stations", "--feature-id", "code_station", "--variables", "H, Q")
+    run(
+        "dataset",
+        "create",
+        "stations",
+        "--feature-id",
+        "code_station",
+        "--label",
+        "name",
+        "--org",
+        "acme",
+        "--public",
+    )
+    run(
+        "dataset",
+        "create",
+        "obs",
+        "--kind",
+        "observations",
+        "--stations",
+        "stations",
+        "--feature-id",
+        "code_station",
+        "--variables",
+        "H, Q",
+    )
     listing = run("dataset", "list")
-    assert "stations" in listing and "H,Q" in listing
+    assert "stations" in listing
+    assert "H,Q" in listing
     source = tmp_path / "obs.csv"
     source.write_text("code_station,time,H,Q\n#A,2023-06-20T09:20:00Z,0.4,12\n")
     assert "2 observations" in run("import", str(source), "--dataset", "obs")
     exported = run("export", "--dataset", "obs")
-    assert exported.splitlines()[:2] == ["code_station,variable,time,value", "#A,H,2023-06-20T09:20:00.000Z,0.4"]
+    assert exported.splitlines()[:2] == [
+        "code_station,variable,time,value",
+        "#A,H,2023-06-20T09:20:00.000Z,0.4",
+    ]
     target = tmp_path / "out.ndjson"
-    run("export", "--dataset", "obs", "--format", "ndjson", "--output", str(target), "--start", "2023-06-20")
+    run(
+        "export",
+        "--dataset",
+        "obs",
+        "--format",
+        "ndjson",
+        "--output",
+        str(target),
+        "--start",
+        "2023-06-20",
+    )
     assert target.read_text().count("\n") == 2
     assert "exists" in run("dataset", "create", "obs", code=1)
     assert "unknown format" in run("export", "--dataset", "obs", "--format", "xml", code=1)

@@ -28,7 +28,11 @@ def stations(store: Store) -> Dataset:
 @pytest.fixture
 def observations(store: Store, stations: Dataset) -> Dataset:
     spec = DatasetSpec(
-        "observations", kind=DatasetKind.OBSERVATIONS, feature_id="code_station", variables=("H", "Q"), stations="stations"
+        "observations",
+        kind=DatasetKind.OBSERVATIONS,
+        feature_id="code_station",
+        variables=("H", "Q"),
+        stations="stations",
     )
     return store.create_dataset(spec)
 
@@ -59,12 +63,21 @@ def test_csv_stations_with_lon_lat(store: Store, stations: Dataset, tmp_path: Pa
     assert features["#B"].geometry is None
 
 
-def test_csv_observations_wide_and_long(store: Store, observations: Dataset, tmp_path: Path) -> None:
-    wide = write(tmp_path / "w.csv", "code_station,time,H,Q\n#A,2023-06-20T09:20:00Z,0.4,12\n#A,2023-06-20T09:30:00Z,0.5,\n")
-    long = write(tmp_path / "l.csv", "code_station,time,variable,value\n#B,2023-06-20T09:20:00Z,H,1.25\n")
+def test_csv_observations_wide_and_long(
+    store: Store, observations: Dataset, tmp_path: Path
+) -> None:
+    wide = write(
+        tmp_path / "w.csv",
+        "code_station,time,H,Q\n#A,2023-06-20T09:20:00Z,0.4,12\n#A,2023-06-20T09:30:00Z,0.5,\n",
+    )
+    long = write(
+        tmp_path / "l.csv", "code_station,time,variable,value\n#B,2023-06-20T09:20:00Z,H,1.25\n"
+    )
     assert import_file(store, observations, wide).observations == 3
     assert import_file(store, observations, long).observations == 1
-    rows = [(r.feature_key, r.variable, r.time, r.value) for r in store.iter_observations(observations)]
+    rows = [
+        (r.feature_key, r.variable, r.time, r.value) for r in store.iter_observations(observations)
+    ]
     assert rows == [
         ("#A", "H", 1687252800000, 0.4),
         ("#A", "H", 1687253400000, 0.5),
@@ -75,12 +88,21 @@ def test_csv_observations_wide_and_long(store: Store, observations: Dataset, tmp
     assert {f.key for f in store.iter_features(store.get_dataset("stations"))} == {"#A", "#B"}
 
 
-def test_ndjson_and_geojson_observations(store: Store, observations: Dataset, tmp_path: Path) -> None:
+def test_ndjson_and_geojson_observations(
+    store: Store, observations: Dataset, tmp_path: Path
+) -> None:
     ndjson = write(
         tmp_path / "o.ndjson",
-        '{"code_station": "#A", "time": "2023-06-20T09:20:00Z", "H": 1}\n\n{"code_station": "#A", "time": 1000, "Q": 2}\n',
+        (
+            '{"code_station": "#A", "time": "2023-06-20T09:20:00Z", "H": 1}\n\n'
+            '{"code_station": "#A", "time": 1000, "Q": 2}\n'
+        ),
     )
-    kano = {**STATION, "time": "2020-07-31T07:30:00.000Z", "properties": {**STATION["properties"], "H": 0.397}}
+    kano = {
+        **STATION,
+        "time": "2020-07-31T07:30:00.000Z",
+        "properties": {**STATION["properties"], "H": 0.397},
+    }
     geojson = tmp_path / "o.geojson"
     geojson.write_bytes(orjson.dumps([kano]))
     assert import_file(store, observations, ndjson).observations == 2
@@ -88,7 +110,9 @@ def test_ndjson_and_geojson_observations(store: Store, observations: Dataset, tm
     assert store.count_observations(observations) == 3
 
 
-def test_reimport_is_idempotent_and_last_write_wins(store: Store, observations: Dataset, tmp_path: Path) -> None:
+def test_reimport_is_idempotent_and_last_write_wins(
+    store: Store, observations: Dataset, tmp_path: Path
+) -> None:
     path = write(tmp_path / "o.csv", "code_station,time,H\n#A,1000,1\n#A,1000,2\n")
     import_file(store, observations, path)
     import_file(store, observations, path)
@@ -103,15 +127,31 @@ def test_reimport_is_idempotent_and_last_write_wins(store: Store, observations: 
         ("bad.csv", "code_station,time,H\n#A,1000,1\n#A,1000\n", 3, "expected 3 columns"),
         ("bad.csv", "code_station,time,H\n,1000,1\n", 2, "code_station"),
         ("bad.csv", "code_station,time,variable,value\n#A,1000,,1\n", 2, "missing variable"),
-        ("bad.ndjson", '{"code_station": "#A", "time": 1, "H": 1}\n{"code_station": \n', 2, "invalid JSON"),
+        (
+            "bad.ndjson",
+            '{"code_station": "#A", "time": 1, "H": 1}\n{"code_station": \n',
+            2,
+            "invalid JSON",
+        ),
         ("bad.ndjson", '{"code_station": "#A", "time": 1, "H": 1}\n[1]\n', 2, "JSON object"),
-        ("bad.geojson", '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}}]}', 1, "time"),
+        (
+            "bad.geojson",
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}}]}',
+            1,
+            "time",
+        ),
         ("bad.geojson", '{"type": "FeatureCollection", "features": [1]}', 1, "JSON object"),
         ("bad.geojson", '{"type": "FeatureCollection", "features": [{"a": ', 1, "invalid JSON"),
     ],
 )
 def test_a_bad_record_aborts_the_whole_import(
-    store: Store, observations: Dataset, tmp_path: Path, name: str, content: str, line: int, fragment: str
+    store: Store,
+    observations: Dataset,
+    tmp_path: Path,
+    name: str,
+    content: str,
+    line: int,
+    fragment: str,
 ) -> None:
     path = write(tmp_path / name, content)
     with pytest.raises(InputRowError) as caught:
@@ -122,16 +162,22 @@ def test_a_bad_record_aborts_the_whole_import(
     assert store.count_features(store.get_dataset("stations")) == 0
 
 
-def test_a_bad_row_after_many_batches_leaves_nothing(store: Store, observations: Dataset, tmp_path: Path) -> None:
+def test_a_bad_row_after_many_batches_leaves_nothing(
+    store: Store, observations: Dataset, tmp_path: Path
+) -> None:
     lines = [f"#S{i % 7},{1000 + i},{i}" for i in range(25_000)]
-    path = write(tmp_path / "big.csv", "code_station,time,H\n" + "\n".join(lines) + "\n#S1,1,oops\n")
+    path = write(
+        tmp_path / "big.csv", "code_station,time,H\n" + "\n".join(lines) + "\n#S1,1,oops\n"
+    )
     with pytest.raises(InputRowError) as caught:
         import_file(store, observations, path)
     assert caught.value.line == 25_002
     assert store.count_observations(observations) == 0
 
 
-def test_bad_header_and_format(store: Store, observations: Dataset, stations: Dataset, tmp_path: Path) -> None:
+def test_bad_header_and_format(
+    store: Store, observations: Dataset, stations: Dataset, tmp_path: Path
+) -> None:
     with pytest.raises(InputRowError, match="no 'time' column"):
         import_file(store, observations, write(tmp_path / "a.csv", "code_station,H\n#A,1\n"))
     with pytest.raises(InputRowError, match="no variable column"):
@@ -143,11 +189,19 @@ def test_bad_header_and_format(store: Store, observations: Dataset, stations: Da
     with pytest.raises(InputRowError, match="line 2: missing feature key"):
         import_file(store, stations, write(tmp_path / "e.csv", "name\nA\n"))
     with pytest.raises(InputRowError, match="feature 1: "):
-        import_file(store, stations, write(tmp_path / "f.geojson", '[{"type": "Feature", "properties": {}}]'))
+        import_file(
+            store,
+            stations,
+            write(tmp_path / "f.geojson", '[{"type": "Feature", "properties": {}}]'),
+        )
 
 
-def test_progress_reaches_the_file_size(store: Store, observations: Dataset, tmp_path: Path) -> None:
-    path = write(tmp_path / "o.csv", "code_station,time,H\n" + "".join(f"#A,{t},1\n" for t in range(20_001)))
+def test_progress_reaches_the_file_size(
+    store: Store, observations: Dataset, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "o.csv", "code_station,time,H\n" + "".join(f"#A,{t},1\n" for t in range(20_001))
+    )
     seen: list[tuple[int, int]] = []
     import_file(store, observations, path, progress=lambda done, total: seen.append((done, total)))
     size = path.stat().st_size
@@ -160,22 +214,35 @@ def test_progress_reaches_the_file_size(store: Store, observations: Dataset, tmp
 def test_export_reads_back_identically(
     store: Store, observations: Dataset, tmp_path: Path, file_format: str
 ) -> None:
-    source = write(tmp_path / "o.csv", "code_station,time,H,Q\n#A,1000,1.5,2\n#B,2000,-3,\n#A,3000,4,5\n")
+    source = write(
+        tmp_path / "o.csv", "code_station,time,H,Q\n#A,1000,1.5,2\n#B,2000,-3,\n#A,3000,4,5\n"
+    )
     import_file(store, observations, source)
     exported = tmp_path / f"export.{file_format}"
     exported.write_bytes(b"".join(export_dataset(store, observations, file_format)))  # type: ignore[arg-type]
     before = list(store.iter_observations(observations))
     store.delete_dataset("observations")
-    spec = DatasetSpec("again", kind=DatasetKind.OBSERVATIONS, feature_id="code_station", stations="stations")
+    spec = DatasetSpec(
+        "again", kind=DatasetKind.OBSERVATIONS, feature_id="code_station", stations="stations"
+    )
     again = store.create_dataset(spec)
     import_file(store, again, exported)
     assert list(store.iter_observations(again)) == before
 
 
-def test_export_time_window_and_features(store: Store, observations: Dataset, stations: Dataset, tmp_path: Path) -> None:
-    import_file(store, observations, write(tmp_path / "o.csv", "code_station,time,H\n#A,1000,1\n#A,2000,2\n#A,3000,3\n"))
+def test_export_time_window_and_features(
+    store: Store, observations: Dataset, stations: Dataset, tmp_path: Path
+) -> None:
+    import_file(
+        store,
+        observations,
+        write(tmp_path / "o.csv", "code_station,time,H\n#A,1000,1\n#A,2000,2\n#A,3000,3\n"),
+    )
     csv_text = b"".join(export_dataset(store, observations, "csv", start=2000, end=3000)).decode()
-    assert csv_text.splitlines() == ["code_station,variable,time,value", "#A,H,1970-01-01T00:00:02.000Z,2.0"]
+    assert csv_text.splitlines() == [
+        "code_station,variable,time,value",
+        "#A,H,1970-01-01T00:00:02.000Z,2.0",
+    ]
     import_file(store, stations, write(tmp_path / "s.csv", "code_station,lon,lat\n#A,1,2\n"))
     collection = orjson.loads(b"".join(export_dataset(store, stations, "geojson")))
     assert collection["features"][0]["properties"]["code_station"] == "#A"

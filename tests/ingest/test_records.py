@@ -36,7 +36,11 @@ def test_number_accepts_finite_numbers_and_numeric_text_only() -> None:
 
 def test_geojson_feature_keyed_by_feature_id() -> None:
     reader = RecordReader(dataset(feature_id="code_station"))
-    record = {"type": "Feature", "geometry": POINT, "properties": {"code_station": "#X1", "name": "A"}}
+    record = {
+        "type": "Feature",
+        "geometry": POINT,
+        "properties": {"code_station": "#X1", "name": "A"},
+    }
     feature = reader.feature(record, 1)
     assert (feature.key, feature.geometry, feature.properties["name"]) == ("#X1", POINT, "A")
 
@@ -57,7 +61,14 @@ def test_flat_row_with_lon_lat_becomes_a_point() -> None:
     ("record", "field"),
     [
         ({"type": "Feature", "geometry": POINT, "properties": {}}, "properties.code"),
-        ({"type": "Feature", "geometry": {"type": "Point", "coordinates": [500, 0]}, "properties": {"code": "A"}}, "geometry"),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [500, 0]},
+                "properties": {"code": "A"},
+            },
+            "geometry",
+        ),
         ({"type": "Feature", "geometry": POINT, "properties": [1]}, "properties"),
         ({"code": "A", "lon": "east", "lat": "1"}, "lon"),
         ({"lon": "1", "lat": "1"}, "code"),
@@ -71,8 +82,16 @@ def test_bad_features_name_the_field_and_line(record: dict[str, object], field: 
 
 
 def test_observations_wide_form_uses_declared_variables() -> None:
-    reader = RecordReader(dataset(DatasetKind.OBSERVATIONS, feature_id="code_station", variables=("H", "Q")))
-    record = {"code_station": "#X1", "time": "2023-06-20T09:20:00Z", "H": "0.4", "Q": "", "other": "7"}
+    reader = RecordReader(
+        dataset(DatasetKind.OBSERVATIONS, feature_id="code_station", variables=("H", "Q"))
+    )
+    record = {
+        "code_station": "#X1",
+        "time": "2023-06-20T09:20:00Z",
+        "H": "0.4",
+        "Q": "",
+        "other": "7",
+    }
     assert list(reader.observations(record, 1)) == [("#X1", "H", 1687252800000, 0.4)]
 
 

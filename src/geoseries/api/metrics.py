@@ -87,8 +87,22 @@ class MetricsMiddleware:
             await self.app(scope, receive, status_send)
         finally:
             elapsed = time.perf_counter() - start
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
-            self.metrics.observe_request(scope["method"], route, status, elapsed)
+            self.metrics.observe_request(scope["method"], route_template(scope), status, elapsed)
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route that answered, e.g. `/datasets/{name}`.
+
+    FastAPI 0.165 keeps included routers unflattened: `scope["route"]` is the route as declared,
+    without the `include_router(prefix=...)` part; the effective route context it records in
+    `scope["fastapi"]` has the full template. The fallback keeps the label sane if that changes.
+    """
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    for route in (effective, scope.get("route")):
+        template = getattr(route, "path_format", None)
+        if isinstance(template, str):
+            return template
+    return UNMATCHED_ROUTE
 
 
 router = APIRouter(tags=["operations"])

@@ -10,21 +10,31 @@ from rich.table import Table
 
 from geoseries.auth.keys import issue_key
 from geoseries.auth.passwords import MIN_LENGTH, hash_password
-from geoseries.cli.context import DatabaseOption, DataDirOption, console, opened_store, reports_errors
+from geoseries.cli.context import (
+    DatabaseOption,
+    DataDirOption,
+    console,
+    opened_store,
+    reports_errors,
+)
 from geoseries.errors import ValidationFailed
 from geoseries.model import DatasetKind, DatasetSpec
 from geoseries.times import format_time
 
 org_app = typer.Typer(help="Organizations (tenants) and their API keys.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
-dataset_app = typer.Typer(help="Datasets: named sets of features and their time series.", no_args_is_help=True)
+dataset_app = typer.Typer(
+    help="Datasets: named sets of features and their time series.", no_args_is_help=True
+)
 
 
 @org_app.command("create")
 @reports_errors
 def org_create(
     name: str,
-    token: str | None = typer.Option(None, "--token", help="Use this API key instead of a random one."),
+    token: str | None = typer.Option(
+        None, "--token", help="Use this API key instead of a random one."
+    ),
     database_url: str | None = DatabaseOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
@@ -32,13 +42,17 @@ def org_create(
     issued = issue_key(token)
     with opened_store(database_url, data_dir) as store:
         store.create_organization(name, api_key_hash=issued.digest, key_prefix=issued.prefix)
-    console.print(f"organization {name} created; its API key (shown once, keep it safe):", highlight=False)
+    console.print(
+        f"organization {name} created; its API key (shown once, keep it safe):", highlight=False
+    )
     print(issued.secret)
 
 
 @org_app.command("list")
 @reports_errors
-def org_list(database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption) -> None:
+def org_list(
+    database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption
+) -> None:
     """List organizations."""
     with opened_store(database_url, data_dir) as store:
         table = Table("name", "created")
@@ -52,8 +66,12 @@ def org_list(database_url: str | None = DatabaseOption, data_dir: Path | None = 
 def user_create(
     email: str,
     org: str = typer.Option(..., "--org", help="The user's organization."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
-    permission: list[str] = typer.Option([], "--permission", help="A dotted permission, e.g. features.read (repeat)."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    permission: list[str] = typer.Option(
+        [], "--permission", help="A dotted permission, e.g. features.read (repeat)."
+    ),
     admin: bool = typer.Option(False, "--admin", help="Give the user the admin role."),
     database_url: str | None = DatabaseOption,
     data_dir: Path | None = DataDirOption,
@@ -65,7 +83,9 @@ def user_create(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if len(password) < MIN_LENGTH:
-            raise ValidationFailed(f"the password must have at least {MIN_LENGTH} characters", field="password")
+            raise ValidationFailed(
+                f"the password must have at least {MIN_LENGTH} characters", field="password"
+            )
         password_hash = hash_password(password)
     with opened_store(database_url, data_dir) as store:
         organization = store.get_organization(org)
@@ -83,11 +103,21 @@ def user_create(
 @reports_errors
 def dataset_create(
     name: str,
-    kind: DatasetKind = typer.Option(DatasetKind.STATIONS, "--kind", help="What the dataset holds."),
-    feature_id: str | None = typer.Option(None, "--feature-id", help="Property that identifies a feature, e.g. code_station."),
-    label: str | None = typer.Option(None, "--label", help="Property that names a feature, e.g. name."),
-    variables: str | None = typer.Option(None, "--variables", help="Comma-separated variables, e.g. H,Q."),
-    stations: str | None = typer.Option(None, "--stations", help="For observations: the dataset holding their stations."),
+    kind: DatasetKind = typer.Option(
+        DatasetKind.STATIONS, "--kind", help="What the dataset holds."
+    ),
+    feature_id: str | None = typer.Option(
+        None, "--feature-id", help="Property that identifies a feature, e.g. code_station."
+    ),
+    label: str | None = typer.Option(
+        None, "--label", help="Property that names a feature, e.g. name."
+    ),
+    variables: str | None = typer.Option(
+        None, "--variables", help="Comma-separated variables, e.g. H,Q."
+    ),
+    stations: str | None = typer.Option(
+        None, "--stations", help="For observations: the dataset holding their stations."
+    ),
     org: str | None = typer.Option(None, "--org", help="Owning organization."),
     public: bool = typer.Option(False, "--public", help="Readable by everyone."),
     database_url: str | None = DatabaseOption,
@@ -103,13 +133,17 @@ def dataset_create(
 
 @dataset_app.command("list")
 @reports_errors
-def dataset_list(database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption) -> None:
+def dataset_list(
+    database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption
+) -> None:
     """List datasets."""
     with opened_store(database_url, data_dir) as store:
         organizations = {o.id: o.name for o in store.list_organizations()}
         datasets = store.list_datasets()
         by_id = {d.id: d.name for d in datasets}
-        table = Table("name", "kind", "feature id", "variables", "stations", "organization", "public")
+        table = Table(
+            "name", "kind", "feature id", "variables", "stations", "organization", "public"
+        )
         for d in datasets:
             table.add_row(
                 d.name,

@@ -28,7 +28,9 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
         errors.print(f"[red]error:[/] invalid configuration: {problems}")
         raise typer.Exit(2) from error
 
@@ -58,4 +60,6 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 DatabaseOption = typer.Option(None, "--database-url", help="sqlite:///path or postgresql://...")
-DataDirOption = typer.Option(None, "--data-dir", help="Where the SQLite file and stored files live.")
+DataDirOption = typer.Option(
+    None, "--data-dir", help="Where the SQLite file and stored files live."
+)

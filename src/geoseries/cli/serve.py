@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from geoseries.cli.context import DatabaseOption, DataDirOption, console, load_settings, reports_errors
+from geoseries.cli.context import (
+    DatabaseOption,
+    DataDirOption,
+    console,
+    load_settings,
+    reports_errors,
+)
 from geoseries.ingest.demo import load_demo
 from geoseries.store import open_store
 
@@ -17,31 +23,49 @@ from geoseries.store import open_store
 def serve_command(
     host: str | None = typer.Option(None, "--host", help="Interface to bind (default 127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", help="HTTP port (default 8000)."),
-    demo: bool = typer.Option(False, "--demo", help="Load the bundled sample of river gauges first."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Load the bundled sample of river gauges first."
+    ),
     database_url: str | None = DatabaseOption,
     data_dir: Path | None = DataDirOption,
-    secret_key: str | None = typer.Option(None, "--secret-key", help="Signs tokens (prefer GEOSERIES_SECRET_KEY)."),
+    secret_key: str | None = typer.Option(
+        None, "--secret-key", help="Signs tokens (prefer GEOSERIES_SECRET_KEY)."
+    ),
 ) -> None:
     """Run the HTTP server (and the embedded MQTT broker, unless configured otherwise)."""
     settings = load_settings(database_url=database_url, data_dir=data_dir, secret_key=secret_key)
-    http = settings.http.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    http = settings.http.model_copy(
+        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    )
     settings = settings.model_copy(update={"http": http})
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     store = open_store(settings.resolved_database_url)  # creates the database and migrates it
     try:
         if demo:
             stations, observations = load_demo(store)
-            console.print(f"demo data loaded: datasets {stations.name} and {observations.name}", highlight=False)
+            console.print(
+                f"demo data loaded: datasets {stations.name} and {observations.name}",
+                highlight=False,
+            )
     finally:
         store.close()
     from geoseries.api.app import create_app  # the web stack loads only for this command
 
-    console.print(f"Geoseries on http://{http.host}:{http.port} (database {settings.resolved_database_url})", highlight=False)
-    uvicorn.run(create_app(settings), host=http.host, port=http.port, log_level=settings.log_level.lower())
+    console.print(
+        f"Geoseries on http://{http.host}:{http.port} (database {settings.resolved_database_url})",
+        highlight=False,
+    )
+    uvicorn.run(
+        create_app(settings), host=http.host, port=http.port, log_level=settings.log_level.lower()
+    )
 
 
 @reports_errors
-def migrate_command(database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption) -> None:
+def migrate_command(
+    database_url: str | None = DatabaseOption, data_dir: Path | None = DataDirOption
+) -> None:
     """Create the database if needed and bring its schema up to date."""
     settings = load_settings(database_url=database_url, data_dir=data_dir)
     open_store(settings.resolved_database_url).close()

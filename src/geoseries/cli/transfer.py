@@ -8,9 +8,21 @@ from pathlib import Path
 from typing import BinaryIO, cast, get_args
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
-from geoseries.cli.context import DatabaseOption, DataDirOption, console, errors, opened_store, reports_errors
+from geoseries.cli.context import (
+    DatabaseOption,
+    DataDirOption,
+    console,
+    errors,
+    opened_store,
+    reports_errors,
+)
 from geoseries.errors import ValidationFailed
 from geoseries.ingest.files import import_file
 from geoseries.query.export import ExportFormat, export_dataset
@@ -19,7 +31,9 @@ from geoseries.times import parse_time
 
 @reports_errors
 def import_command(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV, NDJSON or GeoJSON file."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="CSV, NDJSON or GeoJSON file."
+    ),
     dataset: str = typer.Option(..., "--dataset", help="Dataset to import into."),
     database_url: str | None = DatabaseOption,
     data_dir: Path | None = DataDirOption,
@@ -27,11 +41,19 @@ def import_command(
     """Import features or observations from a file, all or nothing."""
     with opened_store(database_url, data_dir) as store:
         target = store.get_dataset(dataset)
-        columns = (*Progress.get_default_columns()[:-1], DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+        columns = (
+            *Progress.get_default_columns()[:-1],
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=errors, transient=False) as progress:
             task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
             report = import_file(
-                store, target, file, progress=lambda done, total: progress.update(task, completed=done, total=total)
+                store,
+                target,
+                file,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
     console.print(
         f"imported {report.records} records into {dataset}: "
@@ -43,8 +65,12 @@ def import_command(
 @reports_errors
 def export_command(
     dataset: str = typer.Option(..., "--dataset", help="Dataset to export."),
-    file_format: str = typer.Option("csv", "--format", help="csv (observations), ndjson or geojson."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    file_format: str = typer.Option(
+        "csv", "--format", help="csv (observations), ndjson or geojson."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: standard output)."
+    ),
     start: str | None = typer.Option(None, "--start", help="First instant (ISO 8601), inclusive."),
     end: str | None = typer.Option(None, "--end", help="Last instant (ISO 8601), exclusive."),
     database_url: str | None = DatabaseOption,
@@ -52,11 +78,15 @@ def export_command(
 ) -> None:
     """Export a dataset's observations (or features) in a form `geoseries import` reads back."""
     if file_format not in get_args(ExportFormat):
-        raise ValidationFailed(f"unknown format {file_format!r}: use csv, ndjson or geojson", field="format")
+        raise ValidationFailed(
+            f"unknown format {file_format!r}: use csv, ndjson or geojson", field="format"
+        )
     bounds = [_instant(value, name) for value, name in ((start, "start"), (end, "end"))]
     with opened_store(database_url, data_dir) as store:
         chosen = cast(ExportFormat, file_format)
-        chunks = export_dataset(store, store.get_dataset(dataset), chosen, start=bounds[0], end=bounds[1])
+        chunks = export_dataset(
+            store, store.get_dataset(dataset), chosen, start=bounds[0], end=bounds[1]
+        )
         if output is None:
             _write(chunks, sys.stdout.buffer)
         else:
@@ -77,5 +107,6 @@ def _instant(value: str | None, name: str) -> int | None:
     try:
         return parse_time(value)
     except ValueError as error:
-        raise ValidationFailed(f"--{name} {value!r} is not an ISO 8601 instant", field=name) from error
-
+        raise ValidationFailed(
+            f"--{name} {value!r} is not an ISO 8601 instant", field=name
+        ) from error

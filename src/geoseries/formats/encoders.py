@@ -45,10 +45,8 @@ def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[b
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow(row)
-        count += 1
         if count % CHUNK_ITEMS == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

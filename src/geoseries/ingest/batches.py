@@ -39,10 +39,16 @@ class ObservationBatcher:
         if not self._pending:
             return
         series = self._series
-        missing = {(key, variable) for key, variable, _, _ in self._pending if (key, variable) not in series}
+        missing = {
+            (key, variable)
+            for key, variable, _, _ in self._pending
+            if (key, variable) not in series
+        }
         if missing:
             series.update(self._writer.resolve_series(self._dataset, missing))
-        rows = [Observation(series[(k, v)], time, value, None) for k, v, time, value in self._pending]
+        rows = [
+            Observation(series[(k, v)], time, value, None) for k, v, time, value in self._pending
+        ]
         self.written += self._writer.write_observations(rows)
         self._pending = []
         if self._on_flush is not None:

@@ -26,7 +26,9 @@ DAYS = 7
 
 
 def load_demo(store: Store) -> tuple[Dataset, Dataset]:
-    stations = _dataset(store, DatasetSpec(STATIONS, feature_id="code_station", label="name", public=True))
+    stations = _dataset(
+        store, DatasetSpec(STATIONS, feature_id="code_station", label="name", public=True)
+    )
     observations = _dataset(
         store,
         DatasetSpec(
@@ -41,7 +43,9 @@ def load_demo(store: Store) -> tuple[Dataset, Dataset]:
     )
     collection = orjson.loads(files("geoseries.demo").joinpath("stations.geojson").read_bytes())
     reader = RecordReader(stations)
-    features = [reader.feature(record, n) for n, record in enumerate(collection["features"], start=1)]
+    features = [
+        reader.feature(record, n) for n, record in enumerate(collection["features"], start=1)
+    ]
     end = now_ms() // STEP_MS * STEP_MS
     with store.writer() as writer:
         writer.upsert_features(stations, features)
@@ -60,7 +64,7 @@ def _water_level(station: int, time: int) -> float:
     """A smooth, plausible level: a tide-like daily cycle over a slow flood wave."""
     hours = time / 3_600_000
     daily = 0.15 * math.sin(2 * math.pi * (hours / 12.42 + station / 5))
-    flood = 0.6 * math.exp(-(((hours % (DAYS * 24)) - 60) / 30) ** 2)
+    flood = 0.6 * math.exp(-((((hours % (DAYS * 24)) - 60) / 30) ** 2))
     return round(0.4 + 0.2 * station + daily + flood, 3)
 
 

@@ -40,7 +40,11 @@ def import_file(
     file_format = detect_format(path)
     with path.open("rb") as raw:
         source = Source(CountingReader(raw), path.stat().st_size, file_format)
-        report = (lambda done: progress(done, source.size)) if progress else (lambda done: None)
+
+        def report(done: int) -> None:
+            if progress is not None:
+                progress(done, source.size)
+
         with store.writer() as writer:
             if not dataset.holds_observations:
                 result = _import_features(writer, dataset, source, report)
@@ -63,7 +67,9 @@ def _import_features(
         try:
             batch.append(reader.feature(record, number))
         except InputRowError as error:
-            raise InputRowError(number, error.message.split(": ", 1)[1], field=error.field, unit=unit) from error
+            raise InputRowError(
+                number, error.message.split(": ", 1)[1], field=error.field, unit=unit
+            ) from error
         count += 1
         if len(batch) >= FEATURE_BATCH:
             written += writer.upsert_features(dataset, batch)
@@ -120,7 +126,9 @@ def _import_csv_observations(
                 add(key, variable, last_time, value)
         except (ValueError, OverflowError, IndexError):
             if len(row) != plan.width:
-                raise InputRowError(number, f"expected {plan.width} columns, found {len(row)}") from None
+                raise InputRowError(
+                    number, f"expected {plan.width} columns, found {len(row)}"
+                ) from None
             list(reader.observations(dict(zip(header, row, strict=True)), number))
             raise InputRowError(number, "unreadable row") from None
     batcher.flush()

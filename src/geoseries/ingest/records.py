@@ -100,7 +100,9 @@ class RecordReader:
             return None
         lon_value, lat_value = number(lon), number(lat)
         if lon_value is None or lat_value is None:
-            raise InputRowError(line, f"longitude/latitude must be numbers, got {lon!r}, {lat!r}", field="lon")
+            raise InputRowError(
+                line, f"longitude/latitude must be numbers, got {lon!r}, {lat!r}", field="lon"
+            )
         geometry = point(lon_value, lat_value)
         _check_geometry(geometry, line)
         return geometry
@@ -149,13 +151,17 @@ class RecordReader:
         try:
             return parse_time(value)
         except (ValueError, OverflowError) as error:
-            raise InputRowError(line, f"time {value!r} is not ISO 8601 or epoch milliseconds", field="time") from error
+            raise InputRowError(
+                line, f"time {value!r} is not ISO 8601 or epoch milliseconds", field="time"
+            ) from error
 
     @staticmethod
     def _value(value: Any, line: int, field: str) -> float:
         result = number(value)
         if result is None:
-            raise InputRowError(line, f"{field} must be a finite number, got {value!r}", field=field)
+            raise InputRowError(
+                line, f"{field} must be a finite number, got {value!r}", field=field
+            )
         return result
 
 

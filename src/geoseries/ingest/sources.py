@@ -33,7 +33,9 @@ def detect_format(path: Path) -> Format:
         return SUFFIXES[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(SUFFIXES))
-        raise ValidationFailed(f"cannot tell the format of {path.name}: use one of {known}", field="file") from None
+        raise ValidationFailed(
+            f"cannot tell the format of {path.name}: use one of {known}", field="file"
+        ) from None
 
 
 class CountingReader(io.RawIOBase):
@@ -62,7 +64,9 @@ class Source:
     format: Format
 
     def text(self) -> io.TextIOWrapper:
-        return io.TextIOWrapper(io.BufferedReader(self.counter, 1 << 20), encoding="utf-8-sig", newline="")
+        return io.TextIOWrapper(
+            io.BufferedReader(self.counter, 1 << 20), encoding="utf-8-sig", newline=""
+        )
 
 
 def csv_rows(source: Source) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -71,7 +75,9 @@ def csv_rows(source: Source) -> tuple[list[str], Iterator[tuple[int, list[str]]]
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise InputRowError(1, "the file is empty; a header row is required", field="header") from None
+        raise InputRowError(
+            1, "the file is empty; a header row is required", field="header"
+        ) from None
     except (csv.Error, UnicodeDecodeError) as error:
         raise InputRowError(1, f"unreadable CSV: {error}") from error
     return header, _numbered(reader)
@@ -121,7 +127,9 @@ def geojson_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
     except ijson.JSONError as error:
         raise InputRowError(number + 1, f"invalid JSON: {error}", unit="feature") from error
     if number == 0 and first not in (b"[", b"{"):
-        raise InputRowError(1, "not a GeoJSON FeatureCollection or array of features", unit="feature")
+        raise InputRowError(
+            1, "not a GeoJSON FeatureCollection or array of features", unit="feature"
+        )
 
 
 def records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -24,5 +24,7 @@ def translated(conflict: str = "the object already exists") -> Iterator[None]:
         raise Conflict(conflict) from error
     except exc.DataError as error:
         raise ValidationFailed(f"value rejected by the database: {error.orig}") from error
-    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as error:
+    except (exc.OperationalError, exc.InterfaceError) as error:
         raise Unavailable(f"database unavailable: {error.orig or error}") from error
+    except exc.TimeoutError as error:
+        raise Unavailable(f"database busy: {error}") from error

@@ -53,7 +53,9 @@ users = Table(
     _id(),
     Column("email", String(254), nullable=False, unique=True),
     Column("password_hash", Text, nullable=True),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("permissions", Json, nullable=False),
     Column("is_admin", Boolean, nullable=False),
     _created(),
@@ -63,7 +65,9 @@ api_keys = Table(
     "api_keys",
     metadata,
     _id(),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(8), nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
@@ -79,8 +83,12 @@ datasets = Table(
     Column("feature_id", String(120), nullable=True),
     Column("label", String(120), nullable=True),
     Column("variables", Json, nullable=False),
-    Column("stations_dataset_id", Id, ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True),
+    Column(
+        "stations_dataset_id", Id, ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True
+    ),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
+    ),
     Column("public", Boolean, nullable=False),
     _created(),
 )
@@ -91,7 +99,9 @@ collections = Table(
     _id(),
     Column("name", String(64), nullable=False, unique=True),
     Column("title", Text, nullable=True),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
+    ),
     _created(),
 )
 
@@ -196,7 +206,9 @@ stats = Table(
     metadata,
     _id(),
     Column("uuid", String(36), nullable=False, unique=True),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("type", String(120), nullable=False),
     Column("anr", String(36), nullable=True),
     Column("day", Integer, nullable=True),
@@ -216,7 +228,9 @@ jobs = Table(
     Column("public_id", String(32), nullable=False, unique=True),
     Column("kind", String(60), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
+    ),
     Column("params", Json, nullable=False),
     Column("progress", Json, nullable=True),
     Column("result", Json, nullable=True),
@@ -254,7 +268,13 @@ ingest_errors = Table(
 )
 
 Index("features_dataset_key", features.c.dataset_id, features.c.key, unique=True)
-Index("series_feature_variable", series.c.dataset_id, series.c.feature_id, series.c.variable, unique=True)
+Index(
+    "series_feature_variable",
+    series.c.dataset_id,
+    series.c.feature_id,
+    series.c.variable,
+    unique=True,
+)
 Index("api_keys_organization", api_keys.c.organization_id)
 Index("users_organization", users.c.organization_id)
 Index("components_device_sensor", components.c.device_id, components.c.sensor_id, unique=True)

@@ -10,7 +10,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, Table, and_, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import NotAuthenticated, NotFound, ValidationFailed
@@ -69,7 +81,12 @@ class SqlStore:
         conn.execute(
             stmt,
             [
-                {"series_id": o.series_id, "time": o.time, "value": o.value, "raw_value": o.raw_value}
+                {
+                    "series_id": o.series_id,
+                    "time": o.time,
+                    "value": o.value,
+                    "raw_value": o.raw_value,
+                }
                 for o in rows
             ],
         )
@@ -110,11 +127,16 @@ class SqlStore:
         def insert(conn: Connection) -> Organization:
             created = now_ms()
             org_id = conn.execute(
-                t.organizations.insert().values(name=name, created_at=created).returning(t.organizations.c.id)
+                t.organizations.insert()
+                .values(name=name, created_at=created)
+                .returning(t.organizations.c.id)
             ).scalar_one()
             conn.execute(
                 t.api_keys.insert().values(
-                    organization_id=org_id, key_hash=api_key_hash, prefix=key_prefix, created_at=created
+                    organization_id=org_id,
+                    key_hash=api_key_hash,
+                    prefix=key_prefix,
+                    created_at=created,
                 )
             )
             return Organization(id=org_id, name=name, created_at=created)
@@ -177,12 +199,14 @@ class SqlStore:
                 field="name",
             )
         if spec.stations is not None and spec.kind is not DatasetKind.OBSERVATIONS:
-            raise ValidationFailed("only an observations dataset links to stations", field="stations")
+            raise ValidationFailed(
+                "only an observations dataset links to stations", field="stations"
+            )
         stations_id = self._stations_id(spec.stations)
         org_id = self.get_organization(spec.organization).id if spec.organization else None
 
         def insert(conn: Connection) -> int:
-            return conn.execute(
+            return conn.execute(  # type: ignore[no-any-return]
                 t.datasets.insert()
                 .values(
                     name=spec.name,
@@ -209,7 +233,9 @@ class SqlStore:
         except NotFound as error:
             raise ValidationFailed(error.message, field="stations") from error
         if stations.kind is DatasetKind.OBSERVATIONS:
-            raise ValidationFailed(f"dataset {name!r} holds observations, not stations", field="stations")
+            raise ValidationFailed(
+                f"dataset {name!r} holds observations, not stations", field="stations"
+            )
         return stations.id
 
     def get_dataset(self, name: str) -> Dataset:
@@ -229,7 +255,9 @@ class SqlStore:
             doomed_series = select(t.series.c.id).where(
                 or_(t.series.c.dataset_id == dataset.id, t.series.c.feature_id.in_(own_features))
             )
-            conn.execute(delete(t.observations).where(t.observations.c.series_id.in_(doomed_series)))
+            conn.execute(
+                delete(t.observations).where(t.observations.c.series_id.in_(doomed_series))
+            )
             conn.execute(delete(t.datasets).where(t.datasets.c.id == dataset.id))
 
         self._write(remove)
@@ -262,7 +290,11 @@ class SqlStore:
         o, s, f = t.observations.c, t.series.c, t.features.c
         query = (
             select(f.key, s.variable, o.time, o.value, o.raw_value)
-            .select_from(t.observations.join(t.series, o.series_id == s.id).join(t.features, s.feature_id == f.id))
+            .select_from(
+                t.observations.join(t.series, o.series_id == s.id).join(
+                    t.features, s.feature_id == f.id
+                )
+            )
             .where(s.dataset_id == dataset.id)
         )
         if start is not None:
@@ -287,7 +319,11 @@ class SqlStore:
         def insert(conn: Connection) -> None:
             conn.execute(
                 t.ingest_errors.insert().values(
-                    dataset_id=dataset_id, topic=topic, message=message[:10_000], error=error, created_at=now_ms()
+                    dataset_id=dataset_id,
+                    topic=topic,
+                    message=message[:10_000],
+                    error=error,
+                    created_at=now_ms(),
                 )
             )
 
@@ -333,7 +369,15 @@ class SqlWriter:
             index_elements=["dataset_id", "key"],
             set_={
                 name: getattr(stmt.excluded, name)  # type: ignore[attr-defined]
-                for name in ("geometry", "properties", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at")
+                for name in (
+                    "geometry",
+                    "properties",
+                    "min_lon",
+                    "min_lat",
+                    "max_lon",
+                    "max_lat",
+                    "updated_at",
+                )
             },
         )
         self.conn.execute(stmt, rows)
@@ -343,7 +387,9 @@ class SqlWriter:
         keys = list(keys)  # read twice below: an iterator would be empty the second time
         wanted = {key for key in keys if (dataset.id, key) not in self._series}
         if wanted:
-            feature_ids = self._feature_ids(dataset.stations_dataset_id or dataset.id, {k for k, _ in wanted})
+            feature_ids = self._feature_ids(
+                dataset.stations_dataset_id or dataset.id, {k for k, _ in wanted}
+            )
             self._create_series(dataset.id, [(feature_ids[k], k, v) for k, v in wanted])
         return {key: self._series[(dataset.id, key)] for key in keys}
 
@@ -359,15 +405,21 @@ class SqlWriter:
         missing = keys - found.keys()
         if missing:
             stamp = now_ms()
-            rows = [_feature_values(dataset_id, FeatureInput(key), stamp) for key in sorted(missing)]
+            rows = [
+                _feature_values(dataset_id, FeatureInput(key), stamp) for key in sorted(missing)
+            ]
             insert = self.store._insert(t.features).on_conflict_do_nothing()  # type: ignore[attr-defined]
             self.conn.execute(insert, rows)
-            found |= self._lookup(select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, missing)
+            found |= self._lookup(
+                select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, missing
+            )
         return found
 
     def _create_series(self, dataset_id: int, wanted: list[tuple[int, str, str]]) -> None:
         s = t.series.c
-        rows = [{"dataset_id": dataset_id, "feature_id": fid, "variable": var} for fid, _, var in wanted]
+        rows = [
+            {"dataset_id": dataset_id, "feature_id": fid, "variable": var} for fid, _, var in wanted
+        ]
         self.conn.execute(self.store._insert(t.series).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
         by_feature = {fid: key for fid, key, _ in wanted}
         query = select(s.feature_id, s.variable, s.id).where(s.dataset_id == dataset_id)
@@ -378,7 +430,9 @@ class SqlWriter:
     def _lookup(self, query: Any, column: Any, values: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         for chunk in _chunks(sorted(values), LOOKUP_CHUNK):
-            found.update((row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk))))
+            found.update(
+                (row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk)))
+            )
         return found
 
 
@@ -396,7 +450,8 @@ def _feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[
     return {
         "dataset_id": dataset_id,
         "key": feature.key,
-        "geometry": feature.geometry,
+        # SQL NULL, not JSON null: "no geometry" must read as NULL to PostGIS and to SQL filters.
+        "geometry": feature.geometry if feature.geometry is not None else null(),
         "properties": feature.properties,
         "min_lon": bounds[0],
         "min_lat": bounds[1],

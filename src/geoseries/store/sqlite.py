@@ -22,7 +22,8 @@ from geoseries.store.writer_thread import WriterSession, WriterThread
 T = TypeVar("T")
 UPSERT_OBSERVATIONS = (
     "INSERT INTO observations (series_id, time, value, raw_value) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (series_id, time) DO UPDATE SET value = excluded.value, raw_value = excluded.raw_value"
+    "ON CONFLICT (series_id, time) DO UPDATE "
+    "SET value = excluded.value, raw_value = excluded.raw_value"
 )
 
 
@@ -31,12 +32,19 @@ def sqlite_engine(url: str) -> Engine:
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url.replace("sqlite://", "sqlite+pysqlite://", 1), connect_args={"timeout": 30})
+    engine = create_engine(
+        url.replace("sqlite://", "sqlite+pysqlite://", 1), connect_args={"timeout": 30}
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+        ):
             dbapi_conn.execute(f"PRAGMA {pragma}")
 
     @event.listens_for(engine, "begin")
@@ -76,7 +84,7 @@ class SqliteStore(SqlStore):
         return and_(t.features.c.id.in_(hits), super()._bbox_predicate(bbox))
 
     def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
-        conn.exec_driver_sql(UPSERT_OBSERVATIONS, rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql(UPSERT_OBSERVATIONS, rows)
         return len(rows)
 
     def _write(self, fn: Callable[[Connection], T], conflict: str = "already exists") -> T:
@@ -108,7 +116,9 @@ class ThreadedWriter:
         return self._inner
 
     def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
-        return self._session.call(lambda conn: self._writer(conn).upsert_features(dataset, features))
+        return self._session.call(
+            lambda conn: self._writer(conn).upsert_features(dataset, features)
+        )
 
     def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
         wanted = list(keys)

@@ -45,7 +45,9 @@ class WriterThread:
         self._engine = engine
         self._begin = begin
         self._sessions: queue.SimpleQueue[WriterSession | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="geoseries-sqlite-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, name="geoseries-sqlite-writer", daemon=True
+        )
         self._thread.start()
 
     @contextmanager
@@ -78,7 +80,9 @@ class WriterThread:
         while True:
             fn, future = session._calls.get()
             if fn is _END or fn is None:
-                future.set_exception(error) if error else self._finish(conn, future, commit=fn is _END)
+                future.set_exception(error) if error else self._finish(
+                    conn, future, commit=fn is _END
+                )
                 if error is not None and conn.in_transaction():
                     conn.rollback()
                 return

@@ -441,12 +441,18 @@ def upgrade() -> None:
 
 SQLITE_RTREE = [
     "CREATE VIRTUAL TABLE features_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat)",
-    """CREATE TRIGGER features_rtree_insert AFTER INSERT ON features WHEN new.min_lon IS NOT NULL
-       BEGIN INSERT INTO features_rtree VALUES (new.id, new.min_lon, new.max_lon, new.min_lat, new.max_lat); END""",
-    """CREATE TRIGGER features_rtree_update AFTER UPDATE OF min_lon, min_lat, max_lon, max_lat ON features
+    """CREATE TRIGGER features_rtree_insert AFTER INSERT ON features
+       WHEN new.min_lon IS NOT NULL
+       BEGIN
+         INSERT INTO features_rtree
+           VALUES (new.id, new.min_lon, new.max_lon, new.min_lat, new.max_lat);
+       END""",
+    """CREATE TRIGGER features_rtree_update
+       AFTER UPDATE OF min_lon, min_lat, max_lon, max_lat ON features
        BEGIN
          DELETE FROM features_rtree WHERE id = old.id;
-         INSERT INTO features_rtree SELECT new.id, new.min_lon, new.max_lon, new.min_lat, new.max_lat
+         INSERT INTO features_rtree
+           SELECT new.id, new.min_lon, new.max_lon, new.min_lat, new.max_lat
            WHERE new.min_lon IS NOT NULL;
        END""",
     """CREATE TRIGGER features_rtree_delete AFTER DELETE ON features
@@ -465,12 +471,14 @@ def _postgis_geometry() -> None:
 
     ST_GeomFromGeoJSON is IMMUTABLE (PostGIS 3.x), so a generated column keeps `geom` in step
     with `geometry` without triggers. ST_Force2D: GeoJSON positions may carry an altitude, which
-    a 2D column would otherwise refuse (SQLite, which indexes bounds only, accepts it).
+    a 2D column would otherwise refuse (SQLite, which indexes bounds only, accepts it). A JSON
+    `null` geometry, like SQL NULL, means "no geometry".
     """
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     op.execute(
         "ALTER TABLE features ADD COLUMN geom geometry(Geometry, 4326) GENERATED ALWAYS AS "
-        "(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(geometry)), 4326)) STORED"
+        "(CASE WHEN geometry <> 'null'::jsonb "
+        "THEN ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(geometry)), 4326) END) STORED"
     )
     op.execute("CREATE INDEX features_geom ON features USING gist (geom)")
 
