@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 JSONObject = dict[str, Any]
-DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+"""Dataset names, matched with `fullmatch`."""
 
 
 class DatasetKind(StrEnum):

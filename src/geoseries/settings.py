@@ -46,6 +46,11 @@ class MqttSettings(BaseModel):
     topic_prefix: str = Field(
         "geoseries", description="Observations are published to `<prefix>/<dataset>/observations`."
     )
+    client_id: str | None = Field(
+        None,
+        description="MQTT session name of the ingest subscriber (default `geoseries-ingest-<host>`); "
+        "keep it stable so the broker holds messages while Geoseries restarts.",
+    )
 
 
 class Settings(BaseSettings):

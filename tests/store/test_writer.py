@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from geoseries.errors import Unavailable
-from geoseries.model import DatasetSpec, Observation, ObservationInput
+from geoseries.errors import Unavailable, ValidationFailed
+from geoseries.model import DatasetSpec, FeatureInput, Observation, ObservationInput
 from geoseries.store import Store, open_store
 from geoseries.store import schema as t
 from tests.store.helpers import at, keys, observations, read, stations, table_count, table_rows, write
@@ -101,3 +102,32 @@ def test_ingest_errors_go_with_their_dataset(store: Store) -> None:
     store.record_ingest_error(topic="t", message="m", error="e", dataset_id=hydro.id)
     store.delete_dataset("hydro")
     assert table_count(store, t.ingest_errors) == 0
+
+
+def test_callers_exception_wins_over_an_earlier_caught_one(store: Store) -> None:
+    dataset = stations(store)
+    with pytest.raises(Boom), store.writer() as writer:
+        with pytest.raises(ValidationFailed):
+            writer.upsert_features(dataset, [FeatureInput("bad", {"type": "Point", "coordinates": [0, 95]})])
+        raise Boom
+    assert keys(store, dataset) == []
+
+
+def test_unopenable_sqlite_fails_writes_instead_of_hanging(tmp_path: Path) -> None:
+    (tmp_path / "is-a-directory").mkdir()
+    store = open_store(f"sqlite:///{tmp_path / 'is-a-directory'}", migrate=False)
+    outcome: list[BaseException] = []
+
+    def attempt() -> None:
+        for _ in range(2):  # the second attempt must fail too, not wait for a dead thread
+            try:
+                store.create_organization("acme", api_key_hash="a" * 64, key_prefix="gs_aaaa")
+            except BaseException as error:
+                outcome.append(error)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    store.close()
+    assert not worker.is_alive(), "the write waited forever"
+    assert [type(error) for error in outcome] == [Unavailable, Unavailable]

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 
 from geoseries import __version__
 from geoseries.api import health, metrics, native
+from geoseries.api.background import mqtt_background
 from geoseries.api.body_limit import BodyLimitMiddleware
 from geoseries.api.errors import ErrorRenderers, install_error_handlers
 from geoseries.api.metrics import Metrics, MetricsMiddleware
@@ -36,6 +37,7 @@ class AppContext:
 
 
 Background = Callable[[AppContext], AbstractAsyncContextManager[None]]
+"""Background work joining the lifespan, after the MQTT broker and ingest that settings ask for."""
 
 
 def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> FastAPI:
@@ -50,7 +52,7 @@ def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> 
         try:
             async with AsyncExitStack() as stack:
                 context = AppContext(settings=settings, store=store, metrics=app_metrics)
-                for start in background:
+                for start in [*mqtt_background(settings), *background]:
                     await stack.enter_async_context(start(context))
                 yield
         finally:

@@ -55,6 +55,10 @@ class MqttIngest:
 
     `received`, `stored` and `dropped` count messages. `on_ingested(n)` is called after each
     stored message with the number of observations (or features) it wrote.
+
+    `client_id` names the broker session that keeps our subscription and unacknowledged
+    messages; it must be stable across restarts and unique per ingesting process (two processes
+    with one id take the session from each other). The default is per host.
     """
 
     def __init__(
@@ -69,7 +73,7 @@ class MqttIngest:
         self.settings = settings
         self.store = store
         self.on_ingested = on_ingested
-        self.client_id = client_id or f"geoseries-ingest-{socket.gethostname()}"
+        self.client_id = client_id or settings.client_id or f"geoseries-ingest-{socket.gethostname()}"
         self.max_retry_delay = max_retry_delay
         self.received = 0
         self.stored = 0
@@ -116,13 +120,18 @@ class MqttIngest:
                     await self._subscribe(client)
                     self._subscribed.set()
                     delay = RETRY_MIN
-                    logger.info("MQTT ingest subscribed to %s on %s", self.topic_filter, self._address)
+                    logger.info(
+                        "MQTT ingest subscribed to %s on %s", self.topic_filter, self._address
+                    )
                     async for message in client.messages:
                         await self._handle(message)
                         _acknowledge(client, message)
             except aiomqtt.MqttError as error:
                 logger.warning(
-                    "MQTT broker %s unreachable (%s); reconnecting in %.1fs", self._address, error, delay
+                    "MQTT broker %s: %s; reconnecting in %.1fs",
+                    self._address,
+                    error,
+                    delay,
                 )
             except Exception:
                 logger.exception("MQTT ingest failed; restarting in %.1fs", delay)
@@ -133,7 +142,9 @@ class MqttIngest:
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
         granted = await client.subscribe(self.topic_filter, qos=1)
-        if any(code.is_failure if isinstance(code, ReasonCode) else code >= 0x80 for code in granted):
+        if any(
+            code.is_failure if isinstance(code, ReasonCode) else code >= 0x80 for code in granted
+        ):
             raise aiomqtt.MqttError(f"the broker refused the subscription to {self.topic_filter}")
 
     def _client(self) -> aiomqtt.Client:
@@ -163,7 +174,9 @@ class MqttIngest:
             try:
                 written = await _in_thread(lambda: self._store_message(topic, payload))
             except Unavailable as error:
-                logger.warning("%s; retrying the message on %s in %.1fs", error.message, topic, delay)
+                logger.warning(
+                    "%s; retrying the message on %s in %.1fs", error.message, topic, delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_delay)
                 continue

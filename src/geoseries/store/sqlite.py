@@ -20,6 +20,8 @@ from geoseries.store.sql import SqlStore, SqlWriter
 from geoseries.store.writer_thread import WriterSession, WriterThread
 
 T = TypeVar("T")
+RTREE_SLACK = 1e-37
+"""Larger than any error of the R*Tree's float32 rounding of tiny coordinates."""
 UPSERT_OBSERVATIONS = (
     "INSERT INTO observations (series_id, time, value, raw_value) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (series_id, time) DO UPDATE "
@@ -72,14 +74,16 @@ class SqliteStore(SqlStore):
         """The R*Tree narrows the candidates; the exact test on the stored bounds decides.
 
         The R*Tree keeps 32-bit floats rounded outwards, so alone it also returns features that
-        lie just outside the box (and that PostGIS, comparing doubles, leaves out).
+        lie just outside the box (and that PostGIS, comparing doubles, leaves out). Its outward
+        rounding fails below float32's normal range (|x| < 1.2e-38 may be stored as 0 on the
+        wrong side), hence RTREE_SLACK, which changes nothing for larger coordinates.
         """
         rtree = t.features_rtree.c
         hits = select(rtree.id).where(
-            rtree.min_lon <= bbox.east,
-            rtree.max_lon >= bbox.west,
-            rtree.min_lat <= bbox.north,
-            rtree.max_lat >= bbox.south,
+            rtree.min_lon <= bbox.east + RTREE_SLACK,
+            rtree.max_lon >= bbox.west - RTREE_SLACK,
+            rtree.min_lat <= bbox.north + RTREE_SLACK,
+            rtree.max_lat >= bbox.south - RTREE_SLACK,
         )
         return and_(t.features.c.id.in_(hits), super()._bbox_predicate(bbox))
 

@@ -67,9 +67,29 @@ class WriterThread:
         self._thread.join()
 
     def _serve(self) -> None:
-        with self._engine.connect() as conn:
+        conn: Connection | None = None
+        try:
             while (session := self._sessions.get()) is not None:
+                try:
+                    # Connect on first use, and again after a failed attempt: a database that
+                    # cannot be opened fails each session instead of killing the thread (which
+                    # would leave every later session waiting forever).
+                    conn = conn or self._engine.connect()
+                except Exception as refused:
+                    self._refuse(session, refused)
+                    continue
                 self._serve_session(conn, session)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    @staticmethod
+    def _refuse(session: WriterSession, error: BaseException) -> None:
+        while True:
+            fn, future = session._calls.get()
+            future.set_exception(error) if fn is not None else future.set_result(None)
+            if fn is _END or fn is None:
+                return
 
     def _serve_session(self, conn: Connection, session: WriterSession) -> None:
         error: BaseException | None = None
@@ -80,11 +100,13 @@ class WriterThread:
         while True:
             fn, future = session._calls.get()
             if fn is _END or fn is None:
-                future.set_exception(error) if error else self._finish(
-                    conn, future, commit=fn is _END
-                )
-                if error is not None and conn.in_transaction():
+                if error is None:
+                    self._finish(conn, future, commit=fn is _END)
+                    return
+                if conn.in_transaction():
                     conn.rollback()
+                # A commit reports why the transaction failed; a rollback was asked for anyway.
+                future.set_exception(error) if fn is _END else future.set_result(None)
                 return
             if error is not None:
                 future.set_exception(error)

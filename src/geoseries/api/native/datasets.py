@@ -42,7 +42,9 @@ def _storable_text(value: str) -> str:
     return value
 
 
-DatasetName = Annotated[str, StringConstraints(pattern=DATASET_NAME.pattern)]
+DatasetName = Annotated[
+    str, StringConstraints(pattern=f"^{DATASET_NAME.pattern}$")
+]  # Rust regex: $ = end of text
 Text = Annotated[str, AfterValidator(_storable_text)]
 VariableName = Annotated[Text, StringConstraints(min_length=1, max_length=64)]
 
