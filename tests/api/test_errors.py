@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -31,7 +31,7 @@ from geoseries.settings import Settings
 from tests.api.conftest import SMALL_BODY_LIMIT, add_organization, small_body_settings
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> str:
+def assert_error(response: httpx2.Response, status: int, code: str) -> str:
     """Check a default-dialect error response; returns its errorMessage."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
