@@ -98,14 +98,18 @@ class Postgres:
             try:
                 user = pwd.getpwnam("postgres")
             except KeyError as error:
-                raise ServiceUnavailable("running as root and there is no 'postgres' user") from error
+                raise ServiceUnavailable(
+                    "running as root and there is no 'postgres' user"
+                ) from error
             if shutil.which("runuser") is None:
                 raise ServiceUnavailable("running as root and `runuser` is missing")
             # pytest's temp dirs are private to root; /tmp is traversable by everyone.
             root = Path(tempfile.mkdtemp(prefix="geoseries-pg-", dir="/tmp"))
             os.chown(root, user.pw_uid, user.pw_gid)
             run_as, owns_root = ["runuser", "-u", "postgres", "--"], True
-        server = cls(bin_dir=bin_dir, root=root, port=free_port(), run_as=run_as, owns_root=owns_root)
+        server = cls(
+            bin_dir=bin_dir, root=root, port=free_port(), run_as=run_as, owns_root=owns_root
+        )
         try:
             server._init_and_start()
             server._prepare_template()
@@ -169,9 +173,10 @@ class Postgres:
                 "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
             ).fetchone()
             if available is None:
+                major = self.bin_dir.parent.name
                 raise ServiceUnavailable(
-                    f"the PostGIS extension is not installed for PostgreSQL {self.bin_dir.parent.name} "
-                    f"(apt-get install postgresql-{self.bin_dir.parent.name}-postgis-3)"
+                    f"the PostGIS extension is not installed for PostgreSQL {major} "
+                    f"(apt-get install postgresql-{major}-postgis-3)"
                 )
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         with psycopg.connect(self.url(TEMPLATE), autocommit=True) as conn:
@@ -188,7 +193,9 @@ class Postgres:
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
-            self._run(str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate")
+            self._run(
+                str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate"
+            )
         if self.owns_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

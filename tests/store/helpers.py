@@ -25,8 +25,12 @@ def stations(store: Store, name: str = "stations") -> Dataset:
     return store.create_dataset(DatasetSpec(name, kind=DatasetKind.STATIONS))
 
 
-def observations(store: Store, name: str = "hydro", *, linked_to: str | None = "stations") -> Dataset:
-    return store.create_dataset(DatasetSpec(name, kind=DatasetKind.OBSERVATIONS, stations=linked_to))
+def observations(
+    store: Store, name: str = "hydro", *, linked_to: str | None = "stations"
+) -> Dataset:
+    return store.create_dataset(
+        DatasetSpec(name, kind=DatasetKind.OBSERVATIONS, stations=linked_to)
+    )
 
 
 def at(key: str, lon: float, lat: float, **properties: Any) -> FeatureInput:
@@ -43,7 +47,10 @@ def write(store: Store, dataset: Dataset, rows: Sequence[ObservationInput]) -> i
     with store.writer() as writer:
         ids = writer.resolve_series(dataset, {(r.feature_key, r.variable) for r in rows})
         return writer.write_observations(
-            [Observation(ids[(r.feature_key, r.variable)], r.time, r.value, r.raw_value) for r in rows]
+            [
+                Observation(ids[(r.feature_key, r.variable)], r.time, r.value, r.raw_value)
+                for r in rows
+            ]
         )
 
 

@@ -79,8 +79,18 @@ def test_create_user(store: Store) -> None:
 
 def test_duplicate_user_is_a_conflict(store: Store) -> None:
     acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
-    store.create_user("ada@example.org", organization_id=acme.id, password_hash=None, permissions=[], is_admin=True)
-    with pytest.raises(Conflict, match="ada@example.org"):
+    store.create_user(
+        "ada@example.org",
+        organization_id=acme.id,
+        password_hash=None,
+        permissions=[],
+        is_admin=True,
+    )
+    with pytest.raises(Conflict, match=r"ada@example\.org"):
         store.create_user(
-            "ada@example.org", organization_id=acme.id, password_hash=None, permissions=[], is_admin=False
+            "ada@example.org",
+            organization_id=acme.id,
+            password_hash=None,
+            permissions=[],
+            is_admin=False,
         )

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.postgres
 
 NAMES = itertools.count()
 ODD_KEYS = ["#", "a#1", "A#1", "a 1", "a/b", "a%20", "ü", "Z", "z", "_", "💧", "'", '"', "a\\b"]
-PLAIN_CHARACTERS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+PLAIN_CHARACTERS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 keys = st.one_of(st.sampled_from(ODD_KEYS), st.text(PLAIN_CHARACTERS, min_size=1, max_size=8))
 variables = st.sampled_from(["H", "Q", "h", "T#1", "pm2.5"])
@@ -56,7 +56,9 @@ def boxes(draw: st.DrawFn) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-points = st.builds(lambda lon, lat: {"type": "Point", "coordinates": [lon, lat]}, longitudes, latitudes)
+points = st.builds(
+    lambda lon, lat: {"type": "Point", "coordinates": [lon, lat]}, longitudes, latitudes
+)
 geometries = st.one_of(st.none(), points, boxes())
 features = st.lists(st.builds(FeatureInput, keys, geometries, properties), max_size=12)
 observation_values = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -68,7 +70,12 @@ def observation_batches(draw: st.DrawFn, known_keys: list[str]) -> list[list[Obs
     feature_keys = st.sampled_from(known_keys) | keys if known_keys else keys
     times = st.integers(0, 20).map(lambda minute: minute * 60_000) | st.integers(-(2**40), 2**42)
     row = st.builds(
-        ObservationInput, feature_keys, variables, times, observation_values, st.none() | observation_values
+        ObservationInput,
+        feature_keys,
+        variables,
+        times,
+        observation_values,
+        st.none() | observation_values,
     )
     return draw(st.lists(st.lists(row, max_size=15), min_size=1, max_size=3))
 
@@ -98,7 +105,6 @@ def backends(
     yield sqlite, postgres
     sqlite.close()
     postgres.close()
-
 
 
 def create(store: Store, number: int) -> Datasets:
@@ -134,7 +140,8 @@ def answers(store: Store, datasets: Datasets, bbox_list: list[BBox], windows: li
         "feature_count": store.count_features(stations),
         "bbox": [[f.key for f in store.iter_features(stations, bbox=bbox)] for bbox in bbox_list],
         "observations": [
-            list(store.iter_observations(observations, start=start, end=end)) for start, end in windows
+            list(store.iter_observations(observations, start=start, end=end))
+            for start, end in windows
         ],
         "observation_count": store.count_observations(observations),
     }
@@ -152,12 +159,16 @@ def in_bbox(feature: FeatureInput, bbox: BBox) -> bool:
 
 
 Window = tuple[int | None, int | None]
-windows = st.tuples(st.none() | st.integers(-(2**41), 2**42), st.none() | st.integers(-(2**41), 2**42))
+windows = st.tuples(
+    st.none() | st.integers(-(2**41), 2**42), st.none() | st.integers(-(2**41), 2**42)
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(written=features, data=st.data())
-def test_backends_agree(backends: tuple[Store, Store], written: list[FeatureInput], data: st.DataObject) -> None:
+def test_backends_agree(
+    backends: tuple[Store, Store], written: list[FeatureInput], data: st.DataObject
+) -> None:
     known_keys = sorted({f.key for f in written})
     batches = data.draw(observation_batches(known_keys), label="observations")
     edges = [
@@ -167,7 +178,10 @@ def test_backends_agree(backends: tuple[Store, Store], written: list[FeatureInpu
         for corner in itertools.pairwise(geometry_bounds(f.geometry))
     ]
     bbox_list = data.draw(st.lists(bboxes(edges), min_size=1, max_size=6), label="bboxes")
-    window_list: list[Window] = [(None, None), *data.draw(st.lists(windows, max_size=4), label="windows")]
+    window_list: list[Window] = [
+        (None, None),
+        *data.draw(st.lists(windows, max_size=4), label="windows"),
+    ]
 
     number = next(NAMES)
     results = []
@@ -191,10 +205,14 @@ def test_backends_agree(backends: tuple[Store, Store], written: list[FeatureInpu
     )
     for bbox, found in zip(bbox_list, on_sqlite["bbox"], strict=True):
         assert found == sorted((k for k, f in latest.items() if in_bbox(f, bbox)), key=str.encode)
-    last_value = {(r.feature_key, r.variable, r.time): (r.value, r.raw_value) for b in batches for r in b}
+    last_value = {
+        (r.feature_key, r.variable, r.time): (r.value, r.raw_value) for b in batches for r in b
+    }
     assert on_sqlite["observation_count"] == len(last_value)
     everything = on_sqlite["observations"][0]
-    assert {(r.feature_key, r.variable, r.time): (r.value, r.raw_value) for r in everything} == last_value
+    assert {
+        (r.feature_key, r.variable, r.time): (r.value, r.raw_value) for r in everything
+    } == last_value
     assert [(r.feature_key.encode(), r.variable.encode(), r.time) for r in everything] == sorted(
         (r.feature_key.encode(), r.variable.encode(), r.time) for r in everything
     )

@@ -8,7 +8,16 @@ from geoseries.errors import Conflict, NotFound, ValidationFailed
 from geoseries.model import DatasetKind, DatasetSpec, ObservationInput
 from geoseries.store import Store
 from geoseries.store import schema as t
-from tests.store.helpers import at, keys, observations, read, stations, table_count, write, write_features
+from tests.store.helpers import (
+    at,
+    keys,
+    observations,
+    read,
+    stations,
+    table_count,
+    write,
+    write_features,
+)
 
 
 def test_create_and_get(store: Store) -> None:
@@ -52,7 +61,17 @@ def test_duplicate_name_is_a_conflict(store: Store) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "-leading-dash", ".hidden", "with space", "slash/name", "é", "x" * 65, "trailing\n", "a#b"],
+    [
+        "",
+        "-leading-dash",
+        ".hidden",
+        "with space",
+        "slash/name",
+        "é",
+        "x" * 65,
+        "trailing\n",
+        "a#b",
+    ],
 )
 def test_bad_names_are_refused(store: Store, name: str) -> None:
     with pytest.raises(ValidationFailed) as caught:

@@ -111,7 +111,11 @@ def test_duplicates_within_one_batch_last_wins(store: Store) -> None:
     write(
         store,
         hydro,
-        [ObservationInput("S1", "H", H, 1.0), ObservationInput("S1", "H", H, 3.0), ObservationInput("S1", "H", H, 2.0)],
+        [
+            ObservationInput("S1", "H", H, 1.0),
+            ObservationInput("S1", "H", H, 3.0),
+            ObservationInput("S1", "H", H, 2.0),
+        ],
     )
     assert read(store, hydro) == [ObservationRow("S1", "H", H, 2.0, None)]
 
@@ -119,11 +123,15 @@ def test_duplicates_within_one_batch_last_wins(store: Store) -> None:
 def test_duplicates_within_one_transaction_last_wins(store: Store) -> None:
     stations(store)
     hydro = observations(store)
-    write(store, hydro, [ObservationInput("S1", "H", H, 0.5), ObservationInput("S1", "H", 2 * H, 0.5)])
+    write(
+        store, hydro, [ObservationInput("S1", "H", H, 0.5), ObservationInput("S1", "H", 2 * H, 0.5)]
+    )
     with store.writer() as writer:
         [series] = writer.resolve_series(hydro, [("S1", "H")]).values()
         writer.write_observations([Observation(series, H, 1.0, None)])
-        writer.write_observations([Observation(series, H, 2.0, 2.5), Observation(series, 3 * H, 3.0, None)])
+        writer.write_observations(
+            [Observation(series, H, 2.0, 2.5), Observation(series, 3 * H, 3.0, None)]
+        )
         writer.write_observations([Observation(series, 2 * H, 4.0, None)])
     assert read(store, hydro) == [
         ObservationRow("S1", "H", H, 2.0, 2.5),
@@ -159,7 +167,11 @@ def test_nan_is_refused(store: Store, value: float, raw: float | None) -> None:
     stations(store)
     hydro = observations(store)
     with pytest.raises(ValidationFailed):
-        write(store, hydro, [ObservationInput("S1", "H", 0, 1.0), ObservationInput("S1", "H", H, value, raw)])
+        write(
+            store,
+            hydro,
+            [ObservationInput("S1", "H", 0, 1.0), ObservationInput("S1", "H", H, value, raw)],
+        )
     assert read(store, hydro) == []
 
 

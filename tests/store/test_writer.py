@@ -8,10 +8,20 @@ from pathlib import Path
 import pytest
 
 from geoseries.errors import Unavailable, ValidationFailed
+from geoseries.geometry import point
 from geoseries.model import DatasetSpec, FeatureInput, Observation, ObservationInput
 from geoseries.store import Store, open_store
 from geoseries.store import schema as t
-from tests.store.helpers import at, keys, observations, read, stations, table_count, table_rows, write
+from tests.store.helpers import (
+    at,
+    keys,
+    observations,
+    read,
+    stations,
+    table_count,
+    table_rows,
+    write,
+)
 
 
 class Boom(Exception):
@@ -21,12 +31,17 @@ class Boom(Exception):
 def test_exception_in_writer_leaves_nothing_written(store: Store) -> None:
     linked_to = stations(store)
     hydro = observations(store)
-    with pytest.raises(Boom), store.writer() as writer:
-        writer.upsert_features(linked_to, [at("S1", 1, 1)])
-        ids = writer.resolve_series(hydro, [("S1", "H"), ("S2", "H")])
-        writer.write_observations([Observation(ids[("S1", "H")], 0, 1.0, None)])
-        writer.write_observations([Observation(ids[("S2", "H")], 0, 2.0, None)])
-        raise Boom
+
+    def write_then_fail() -> None:
+        with store.writer() as writer:
+            writer.upsert_features(linked_to, [at("S1", 1, 1)])
+            ids = writer.resolve_series(hydro, [("S1", "H"), ("S2", "H")])
+            writer.write_observations([Observation(ids[("S1", "H")], 0, 1.0, None)])
+            writer.write_observations([Observation(ids[("S2", "H")], 0, 2.0, None)])
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
     assert keys(store, linked_to) == []
     assert read(store, hydro) == []
     assert table_count(store, t.series) == 0
@@ -36,11 +51,16 @@ def test_exception_in_writer_leaves_nothing_written(store: Store) -> None:
 def test_failed_transaction_does_not_leak_into_the_next(store: Store) -> None:
     stations(store)
     hydro = observations(store)
-    with pytest.raises(Boom), store.writer() as writer:
-        [series] = writer.resolve_series(hydro, [("S1", "H")]).values()
-        writer.write_observations([Observation(series, 0, 1.0, None)])
-        raise Boom
-    write(store, hydro, [ObservationInput("S2", "H", H, 2.0) for H in [3_600_000]])
+
+    def write_then_fail() -> None:
+        with store.writer() as writer:
+            [series] = writer.resolve_series(hydro, [("S1", "H")]).values()
+            writer.write_observations([Observation(series, 0, 1.0, None)])
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
+    write(store, hydro, [ObservationInput("S2", "H", 3_600_000, 2.0)])
     assert [(r.feature_key, r.value) for r in read(store, hydro)] == [("S2", 2.0)]
 
 
@@ -86,7 +106,9 @@ def test_ping_unreachable_postgres() -> None:
 
 def test_record_ingest_error(store: Store) -> None:
     hydro = store.create_dataset(DatasetSpec("hydro"))
-    store.record_ingest_error(topic="device/sck/abc/readings", message="{bad", error="not JSON", dataset_id=hydro.id)
+    store.record_ingest_error(
+        topic="device/sck/abc/readings", message="{bad", error="not JSON", dataset_id=hydro.id
+    )
     store.record_ingest_error(topic="t", message="x" * 20_000, error="too long", dataset_id=None)
     rows = sorted(table_rows(store, t.ingest_errors), key=lambda row: row.id)
     assert [(r.topic, r.message, r.error, r.dataset_id) for r in rows[:1]] == [
@@ -106,10 +128,16 @@ def test_ingest_errors_go_with_their_dataset(store: Store) -> None:
 
 def test_callers_exception_wins_over_an_earlier_caught_one(store: Store) -> None:
     dataset = stations(store)
-    with pytest.raises(Boom), store.writer() as writer:
-        with pytest.raises(ValidationFailed):
-            writer.upsert_features(dataset, [FeatureInput("bad", {"type": "Point", "coordinates": [0, 95]})])
-        raise Boom
+
+    def catch_then_fail() -> None:
+        with store.writer() as writer:
+            writer.upsert_features(dataset, [at("good", 1, 1)])
+            with pytest.raises(ValidationFailed):
+                writer.upsert_features(dataset, [FeatureInput("bad", point(0, 95))])
+            raise Boom
+
+    with pytest.raises(Boom):
+        catch_then_fail()
     assert keys(store, dataset) == []
 
 
