@@ -119,6 +119,10 @@ class ObservationInput:
     raw_value: float | None = None
 
 
+ObservationValues = tuple[int, int, float, float | None]
+"""(series id, time in ms, value, raw value): what bulk writes take, as plain tuples."""
+
+
 class Observation(NamedTuple):
     """A stored value. A tuple, because bulk writes pass millions of them straight to the driver."""
 

@@ -48,8 +48,9 @@ class MqttSettings(BaseModel):
     )
     client_id: str | None = Field(
         None,
-        description="MQTT session name of the ingest subscriber (default `geoseries-ingest-<host>`); "
-        "keep it stable so the broker holds messages while Geoseries restarts.",
+        description="MQTT session name of the ingest subscriber "
+        "(default `geoseries-ingest-<host>`); keep it stable so the broker holds messages "
+        "while Geoseries restarts.",
     )
 
 

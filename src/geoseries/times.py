@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = -62_135_596_800_000  # 0001-01-01T00:00:00Z, the range of ISO 8601 years
+LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 MILLISECOND = timedelta(milliseconds=1)
 
 
@@ -13,10 +15,19 @@ def parse_time(text: str) -> int:
 
     Raises ValueError for anything else, so callers can report the offending field.
     """
-    text = text.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    moment = datetime.fromisoformat(text)
+    if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+        # before fromisoformat, which reads 8 digits as a date (YYYYMMDD)
+        ms = int(text)
+        if not EARLIEST <= ms <= LATEST:
+            raise ValueError(f"epoch milliseconds {text} fall outside years 1-9999")
+        return ms
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        stripped = text.strip()
+        if stripped == text:
+            raise
+        return parse_time(stripped)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - EPOCH) // MILLISECOND

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from geoseries.errors import InputRowError, ValidationFailed
+from geoseries.ingest.batches import BATCH_SIZE
 from geoseries.ingest.files import import_file
 from geoseries.model import Dataset, DatasetKind, DatasetSpec
 from geoseries.query.export import export_dataset
@@ -200,7 +201,8 @@ def test_progress_reaches_the_file_size(
     store: Store, observations: Dataset, tmp_path: Path
 ) -> None:
     path = write(
-        tmp_path / "o.csv", "code_station,time,H\n" + "".join(f"#A,{t},1\n" for t in range(20_001))
+        tmp_path / "o.csv",
+        "code_station,time,H\n" + "".join(f"#A,{t},1\n" for t in range(2 * BATCH_SIZE + 1)),
     )
     seen: list[tuple[int, int]] = []
     import_file(store, observations, path, progress=lambda done, total: seen.append((done, total)))

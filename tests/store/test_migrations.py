@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,21 +12,31 @@ from geoseries.errors import ValidationFailed
 from geoseries.geometry import point
 from geoseries.model import FeatureInput
 from geoseries.store import Store, open_store
-from geoseries.store.migrate import is_current
+from geoseries.store.migrate import HEAD, alembic_head, current_revision
 from geoseries.store.sql import SqlStore
+from geoseries.store.sqlite import sqlite_engine
 from tests import services
 from tests.store.helpers import stations, write_features
 
 
 def test_schema_is_current_and_reopening_is_harmless(store: Store, database_url: str) -> None:
     assert isinstance(store, SqlStore)
-    assert is_current(store.engine)
+    assert current_revision(store.engine) == HEAD
+    assert alembic_head(store.engine) == HEAD  # HEAD names the newest migration file
     write_features(store, stations(store), [FeatureInput("A", point(1, 2))])
     again = open_store(database_url)
     try:
         assert [f.key for f in again.iter_features(again.get_dataset("stations"))] == ["A"]
     finally:
         again.close()
+
+
+def test_an_empty_database_has_no_revision(tmp_path: Path) -> None:
+    engine = sqlite_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert current_revision(engine) is None
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -175,8 +175,20 @@ def test_nan_is_refused(store: Store, value: float, raw: float | None) -> None:
     assert read(store, hydro) == []
 
 
-def test_infinities_round_trip(store: Store) -> None:
+@pytest.mark.parametrize(
+    ("value", "raw_value", "field"),
+    [
+        (float("inf"), None, "value"),
+        (-float("inf"), 1.0, "value"),
+        (1.0, float("-inf"), "raw_value"),
+    ],
+)
+def test_infinities_are_refused(
+    store: Store, value: float, raw_value: float | None, field: str
+) -> None:
     stations(store)
     hydro = observations(store)
-    write(store, hydro, [ObservationInput("S1", "H", 0, float("inf"), float("-inf"))])
-    assert read(store, hydro) == [ObservationRow("S1", "H", 0, float("inf"), float("-inf"))]
+    with pytest.raises(ValidationFailed, match="finite") as caught:
+        write(store, hydro, [ObservationInput("S1", "H", 0, value, raw_value)])
+    assert caught.value.field == field
+    assert read(store, hydro) == []

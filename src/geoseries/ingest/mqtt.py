@@ -73,7 +73,8 @@ class MqttIngest:
         self.settings = settings
         self.store = store
         self.on_ingested = on_ingested
-        self.client_id = client_id or settings.client_id or f"geoseries-ingest-{socket.gethostname()}"
+        default_id = f"geoseries-ingest-{socket.gethostname()}"
+        self.client_id = client_id or settings.client_id or default_id
         self.max_retry_delay = max_retry_delay
         self.received = 0
         self.stored = 0

@@ -69,8 +69,8 @@ class Source:
         )
 
 
-def csv_rows(source: Source) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and the numbered data rows of a CSV file."""
+def csv_reader(source: Source) -> tuple[list[str], Any]:
+    """The header of a CSV file and the csv reader positioned on its first data row."""
     reader = csv.reader(source.text())
     try:
         header = [name.strip() for name in next(reader)]
@@ -80,21 +80,23 @@ def csv_rows(source: Source) -> tuple[list[str], Iterator[tuple[int, list[str]]]
         ) from None
     except (csv.Error, UnicodeDecodeError) as error:
         raise InputRowError(1, f"unreadable CSV: {error}") from error
-    return header, _numbered(reader)
+    return header, reader
 
 
-def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+def csv_data_rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows, with decoding and quoting errors reported by line."""
     try:
-        for row in reader:
-            if row:
-                yield reader.line_num, row
+        yield from reader
     except (csv.Error, UnicodeDecodeError) as error:
         raise InputRowError(reader.line_num + 1, f"unreadable CSV: {error}") from error
 
 
 def csv_records(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
-    header, rows = csv_rows(source)
-    for number, row in rows:
+    header, reader = csv_reader(source)
+    for row in csv_data_rows(reader):
+        if not row:
+            continue
+        number = reader.line_num
         if len(row) != len(header):
             raise InputRowError(number, f"expected {len(header)} columns, found {len(row)}")
         yield number, dict(zip(header, row, strict=True))

@@ -6,7 +6,7 @@ Only this package imports database drivers. `open_store(url)` picks the backend 
 from __future__ import annotations
 
 from geoseries.errors import ValidationFailed
-from geoseries.store.migrate import upgrade
+from geoseries.store.migrate import ensure_current
 from geoseries.store.protocol import SeriesKey, Store, Writer
 
 __all__ = ["SeriesKey", "Store", "Writer", "open_store"]
@@ -19,14 +19,14 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
 
         engine = sqlite_engine(url)
         if migrate:
-            upgrade(engine)
+            ensure_current(engine)
         return SqliteStore(engine)
     if url.startswith(("postgresql:", "postgres:")):
         from geoseries.store.postgis import PostgisStore, postgres_engine
 
         engine = postgres_engine(url)
         if migrate:
-            upgrade(engine)
+            ensure_current(engine)
         return PostgisStore(engine)
     raise ValidationFailed(
         f"unsupported database URL {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://",

@@ -6,7 +6,8 @@ code runs on SQLite and PostgreSQL and can be tested without a web server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -16,8 +17,8 @@ from geoseries.model import (
     DatasetSpec,
     Feature,
     FeatureInput,
-    Observation,
     ObservationRow,
+    ObservationValues,
     Organization,
     User,
 )
@@ -41,8 +42,28 @@ class Writer(Protocol):
         """
         ...
 
-    def write_observations(self, rows: Sequence[Observation]) -> int:
+    def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
+        """Up to `limit` existing series of the dataset, so a bulk import can skip resolving."""
+        ...
+
+    def write_observations(self, rows: Sequence[ObservationValues]) -> int:
         """Write observations; the same (series, time) written twice keeps the last value."""
+        ...
+
+    def write_resolving(
+        self,
+        dataset: Dataset,
+        new_series: Mapping[int, SeriesKey],
+        rows: Sequence[ObservationValues],
+    ) -> Future[dict[int, int]]:
+        """Write observations whose series may not be known yet.
+
+        A row may carry a negative placeholder instead of a series id: `new_series` maps the
+        placeholders first used in this batch to their (feature key, variable); placeholders of
+        earlier batches stay valid for the whole transaction. The writer resolves them (as
+        `resolve_series` does) and the future gives placeholder -> series id, possibly before
+        the write is done, so the caller never waits for it.
+        """
         ...
 
 

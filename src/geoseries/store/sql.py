@@ -6,8 +6,11 @@ the spatial predicate, the bulk observation write and how a write transaction is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -35,8 +38,8 @@ from geoseries.model import (
     DatasetSpec,
     Feature,
     FeatureInput,
-    Observation,
     ObservationRow,
+    ObservationValues,
     Organization,
     User,
     now_ms,
@@ -72,25 +75,16 @@ class SqlStore:
             f.max_lat >= bbox.south,
         )
 
-    def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
-        stmt = self._insert(t.observations)
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["series_id", "time"],
-            set_={"value": stmt.excluded.value, "raw_value": stmt.excluded.raw_value},  # type: ignore[attr-defined]
-        )
-        conn.execute(
-            stmt,
-            [
-                {
-                    "series_id": o.series_id,
-                    "time": o.time,
-                    "value": o.value,
-                    "raw_value": o.raw_value,
-                }
-                for o in rows
-            ],
-        )
-        return len(rows)
+    def _write_observations(self, conn: Connection, rows: Sequence[ObservationValues]) -> int:
+        """Upsert observations in bulk: the fastest path each database offers."""
+        raise AssertionError("a backend must provide its bulk observation write")
+
+    def _remember_placeholders(self, conn: Connection, ids: dict[int, int], *, first: bool) -> None:
+        """Make later bulk writes of this transaction map placeholder series ids to `ids`.
+
+        `first` is true on the transaction's first call, so state of an earlier one is dropped.
+        """
+        raise AssertionError("a backend must map placeholder series ids")
 
     def _finish_writes(self, conn: Connection) -> None:
         """Called once before a write transaction commits (PostgreSQL flushes its staging table)."""
@@ -355,6 +349,7 @@ class SqlWriter:
         self.store = store
         self.conn = conn
         self._series: dict[tuple[int, SeriesKey], int] = {}
+        self._placeholders_known = False
 
     def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
         if not features:
@@ -393,11 +388,45 @@ class SqlWriter:
             self._create_series(dataset.id, [(feature_ids[k], k, v) for k, v in wanted])
         return {key: self._series[(dataset.id, key)] for key in keys}
 
-    def write_observations(self, rows: Sequence[Observation]) -> int:
-        if any(_is_nan(o.value) or _is_nan(o.raw_value) for o in rows):
-            # SQLite stores NaN as NULL (so a NaN value fails NOT NULL), PostgreSQL stores NaN.
-            raise ValidationFailed("observation values must be numbers, not NaN", field="value")
+    def write_observations(self, rows: Sequence[ObservationValues]) -> int:
+        if not all(map(math.isfinite, map(itemgetter(2), rows))):
+            raise ValidationFailed("observation values must be finite numbers", field="value")
+        if not all(map(_finite_or_none, map(itemgetter(3), rows))):
+            raise ValidationFailed("raw values must be finite numbers", field="raw_value")
         return self.store._write_observations(self.conn, rows) if rows else 0
+
+    def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
+        s, f = t.series.c, t.features.c
+        query = (
+            select(f.key, s.variable, s.id)
+            .select_from(t.series.join(t.features, s.feature_id == f.id))
+            .where(s.dataset_id == dataset.id)
+            .limit(limit)
+        )
+        return {(row.key, row.variable): row.id for row in self.conn.execute(query)}
+
+    def write_resolving(
+        self,
+        dataset: Dataset,
+        new_series: Mapping[int, SeriesKey],
+        rows: Sequence[ObservationValues],
+    ) -> Future[dict[int, int]]:
+        resolved: Future[dict[int, int]] = Future()
+        resolved.set_result(self.resolve_placeholders(dataset, new_series))
+        self.write_observations(rows)
+        return resolved
+
+    def resolve_placeholders(
+        self, dataset: Dataset, new_series: Mapping[int, SeriesKey]
+    ) -> dict[int, int]:
+        """Series ids for new placeholders, which later bulk writes of this transaction map."""
+        if not new_series:
+            return {}
+        ids = self.resolve_series(dataset, new_series.values())
+        real = {placeholder: ids[key] for placeholder, key in new_series.items()}
+        self.store._remember_placeholders(self.conn, real, first=not self._placeholders_known)
+        self._placeholders_known = True
+        return real
 
     def _feature_ids(self, dataset_id: int, keys: set[str]) -> dict[str, int]:
         f = t.features.c
@@ -436,8 +465,9 @@ class SqlWriter:
         return found
 
 
-def _is_nan(value: float | None) -> bool:
-    return value is not None and value != value
+def _finite_or_none(value: float | None) -> bool:
+    """Finite numbers only: neither backend can store NaN or infinities the same way."""
+    return value is None or math.isfinite(value)
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, create_engine, event, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
-from geoseries.model import BBox, Dataset, FeatureInput, Observation
+from geoseries.errors import ValidationFailed
+from geoseries.model import BBox, Dataset, FeatureInput, ObservationValues
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
 from geoseries.store.protocol import SeriesKey
@@ -22,8 +25,20 @@ from geoseries.store.writer_thread import WriterSession, WriterThread
 T = TypeVar("T")
 RTREE_SLACK = 1e-37
 """Larger than any error of the R*Tree's float32 rounding of tiny coordinates."""
+# One statement per batch: SQLite reads the rows from a JSON array in C, with the GIL released,
+# so Python parses the next batch meanwhile (executemany takes the GIL back for every row).
+# SQLite's JSON numbers read back bit-exact (tests/store checks awkward doubles).
+# A negative series id is a placeholder (see Writer.write_resolving), mapped by this temporary
+# table of each connection, in SQL: no Python work per row.
+CREATE_PLACEHOLDERS = (
+    "CREATE TEMP TABLE IF NOT EXISTS series_placeholders "
+    "(id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL)"
+)
 UPSERT_OBSERVATIONS = (
-    "INSERT INTO observations (series_id, time, value, raw_value) VALUES (?, ?, ?, ?) "
+    "INSERT INTO observations (series_id, time, value, raw_value) "
+    "SELECT CASE WHEN value ->> 0 >= 0 THEN value ->> 0 ELSE "
+    "(SELECT series_id FROM temp.series_placeholders WHERE id = value ->> 0) END, "
+    "value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true "
     "ON CONFLICT (series_id, time) DO UPDATE "
     "SET value = excluded.value, raw_value = excluded.raw_value"
 )
@@ -41,6 +56,7 @@ def sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+        dbapi_conn.execute(CREATE_PLACEHOLDERS)
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
@@ -87,9 +103,21 @@ class SqliteStore(SqlStore):
         )
         return and_(t.features.c.id.in_(hits), super()._bbox_predicate(bbox))
 
-    def _write_observations(self, conn: Connection, rows: Sequence[Observation]) -> int:
-        conn.exec_driver_sql(UPSERT_OBSERVATIONS, rows)
+    def _write_observations(self, conn: Connection, rows: Sequence[ObservationValues]) -> int:
+        try:
+            batch = orjson.dumps(rows, default=tuple)  # default: Observation, a NamedTuple
+        except orjson.JSONEncodeError as error:  # e.g. an integer beyond 64 bits
+            raise ValidationFailed(f"observations out of range: {error}", field="time") from error
+        conn.exec_driver_sql(UPSERT_OBSERVATIONS, (batch,))
         return len(rows)
+
+    def _remember_placeholders(self, conn: Connection, ids: dict[int, int], *, first: bool) -> None:
+        if first:
+            conn.exec_driver_sql("DELETE FROM temp.series_placeholders")
+        conn.exec_driver_sql(
+            "INSERT INTO temp.series_placeholders (id, series_id) VALUES (?, ?)",
+            list(ids.items()),
+        )
 
     def _write(self, fn: Callable[[Connection], T], conflict: str = "already exists") -> T:
         with translated(conflict), self._thread.session() as session:
@@ -113,6 +141,7 @@ class ThreadedWriter:
         self._session = session
         self._inner: SqlWriter | None = None
         self._store = store
+        self._in_flight: Future[int] | None = None
 
     def _writer(self, conn: Connection) -> SqlWriter:
         if self._inner is None:
@@ -128,5 +157,43 @@ class ThreadedWriter:
         wanted = list(keys)
         return self._session.call(lambda conn: self._writer(conn).resolve_series(dataset, wanted))
 
-    def write_observations(self, rows: Sequence[Observation]) -> int:
-        return self._session.call(lambda conn: self._writer(conn).write_observations(rows))
+    def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
+        return self._session.call(
+            lambda conn: self._writer(conn).known_series(dataset, limit=limit)
+        )
+
+    def write_resolving(
+        self,
+        dataset: Dataset,
+        new_series: Mapping[int, SeriesKey],
+        rows: Sequence[ObservationValues],
+    ) -> Future[dict[int, int]]:
+        """Queue resolution and write as one job; the ids are known before the write ends."""
+        resolved: Future[dict[int, int]] = Future()
+
+        def job(conn: Connection) -> int:
+            writer = self._writer(conn)
+            try:
+                resolved.set_result(writer.resolve_placeholders(dataset, new_series))
+            except Exception as error:
+                resolved.set_exception(error)
+                raise
+            return writer.write_observations(rows)
+
+        self._queue_write(job)
+        return resolved
+
+    def write_observations(self, rows: Sequence[ObservationValues]) -> int:
+        """Queue the batch and return, so the caller parses the next one while SQLite writes.
+
+        At most one batch waits in the queue (memory stays flat); a failed batch fails every
+        later call and the commit, so nothing of the transaction is stored.
+        """
+        self._queue_write(lambda conn: self._writer(conn).write_observations(rows))
+        return len(rows)
+
+    def _queue_write(self, job: Callable[[Connection], int]) -> None:
+        """Queue a write once the previous one is done: at most one batch waits in memory."""
+        if self._in_flight is not None:
+            self._in_flight.result()
+        self._in_flight = self._session.submit(job)

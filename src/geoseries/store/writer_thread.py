@@ -30,9 +30,13 @@ class WriterSession:
         self._calls: queue.SimpleQueue[tuple[Any, Future[Any]]] = queue.SimpleQueue()
 
     def call(self, fn: Callable[[Connection], T]) -> T:
+        return self.submit(fn).result()
+
+    def submit(self, fn: Callable[[Connection], T]) -> Future[T]:
+        """Queue `fn` and return at once; a failure also fails every later call and the commit."""
         future: Future[T] = Future()
         self._calls.put((fn, future))
-        return future.result()
+        return future
 
     def _end(self, commit: bool) -> None:
         future: Future[None] = Future()
