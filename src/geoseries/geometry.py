@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import shapely.geometry
-from shapely.errors import GEOSException
-
 from geoseries.errors import ValidationFailed
 
 Bounds = tuple[float, float, float, float]
@@ -29,6 +26,10 @@ def geometry_bounds(geometry: Any, *, field: str = "geometry") -> Bounds:
     Raises ValidationFailed naming `field` when the object is not a usable geometry or lies
     outside longitude [-180, 180] / latitude [-90, 90].
     """
+    # shapely (and numpy) take a tenth of a second to import: only feature writes pay for it.
+    import shapely.geometry
+    from shapely.errors import GEOSException
+
     if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
         raise ValidationFailed(f"{field} is not a GeoJSON geometry", field=field)
     try:

@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import typer
-import uvicorn
 
 from geoseries.cli.context import (
     DatabaseOption,
@@ -51,6 +50,8 @@ def serve_command(
             )
     finally:
         store.close()
+    import uvicorn
+
     from geoseries.api.app import create_app  # the web stack loads only for this command
 
     console.print(

@@ -47,13 +47,17 @@ def import_command(
             TransferSpeedColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=errors, transient=False) as progress:
+        # Redrawn when a batch lands, not by rich's refresh thread, which would compete with
+        # the import for the GIL.
+        with Progress(*columns, console=errors, auto_refresh=False) as progress:
             task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
             report = import_file(
                 store,
                 target,
                 file,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=lambda done, total: progress.update(
+                    task, completed=done, total=total, refresh=True
+                ),
             )
     console.print(
         f"imported {report.records} records into {dataset}: "

@@ -1,10 +1,12 @@
 """PostgreSQL + PostGIS backend: GiST-indexed geometry, COPY through a staging table.
 
-Observations are COPied into a per-session temporary table and moved into `observations` when
-the write transaction commits: COPY is several times faster than pipelined upserts. The move is
-a plain INSERT when every (series, time) is new, the common case of an import; when one is not,
-an INSERT ... ON CONFLICT keeps the store's rule that the last write wins, both within the
-transaction (highest `seq`) and against what is already stored.
+Each batch of observations is COPied straight into `observations` inside a savepoint: COPY is
+several times faster than pipelined upserts, and new observations are the common case of an
+import. When a (series, time) of the batch is already stored or repeated, the savepoint is
+rolled back and the batch goes through a per-connection temporary table and one INSERT ...
+ON CONFLICT, which keeps the store's rule that the last write wins, within the batch (highest
+`seq`) and against what is stored. Each write transaction runs on a thread of its own, so the
+server writes one batch while Python prepares the next.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Table,
     and_,
     create_engine,
+    event,
     exc,
     func,
     literal_column,
@@ -29,7 +32,9 @@ from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import ValidationFailed
 from geoseries.model import BBox, ObservationValues
+from geoseries.store.errors import translated
 from geoseries.store.sql import SqlStore
+from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
 STAGE = "observations_stage"
 CREATE_STAGE = (
@@ -37,13 +42,12 @@ CREATE_STAGE = (
     "(seq bigserial, series_id bigint, time bigint, value float8, raw_value float8) "
     "ON COMMIT DELETE ROWS"
 )
+EMPTY_STAGE = f"TRUNCATE {STAGE}"
 COPY_STAGE = f"COPY {STAGE} (series_id, time, value, raw_value) FROM STDIN (FORMAT BINARY)"
-# The common case, new observations only: a plain INSERT, without sorting or conflict handling.
-MOVE_STAGE = (
-    "INSERT INTO observations (series_id, time, value, raw_value) "
-    f"SELECT series_id, time, value, raw_value FROM {STAGE}"
+COPY_OBSERVATIONS = (
+    "COPY observations (series_id, time, value, raw_value) FROM STDIN (FORMAT BINARY)"
 )
-# Otherwise: the last staged write of each (series, time) replaces what is stored.
+# On conflict: the last staged write of each (series, time) replaces what is stored.
 UPSERT_STAGE = (
     "INSERT INTO observations (series_id, time, value, raw_value) "
     "SELECT DISTINCT ON (series_id, time) series_id, time, value, raw_value "
@@ -54,15 +58,20 @@ UPSERT_STAGE = (
 )
 PLACEHOLDERS = "placeholders"
 """`Connection.info` entry: placeholder -> series id, for the COPY loop (see write_resolving)."""
-STAGED = "staged"
-"""`Connection.info` flag: this transaction has rows in the staging table."""
 
 
 def postgres_engine(url: str) -> Engine:
     driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
         "postgres://", "postgresql+psycopg://", 1
     )
-    return create_engine(driver_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(driver_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def _create_stage(dbapi_conn: psycopg.Connection[object], _record: object) -> None:
+        dbapi_conn.execute(CREATE_STAGE)
+        dbapi_conn.commit()
+
+    return engine
 
 
 class PostgisStore(SqlStore):
@@ -78,32 +87,14 @@ class PostgisStore(SqlStore):
         return and_(index_hit, super()._bbox_predicate(bbox))
 
     def _write_observations(self, conn: Connection, rows: Sequence[ObservationValues]) -> int:
-        raw: psycopg.Connection[object] = conn.connection.driver_connection  # type: ignore[assignment]
-        try:
-            if not conn.info.get(STAGED):
-                raw.execute(CREATE_STAGE)
-                conn.info[STAGED] = True
-            real = conn.info.get(PLACEHOLDERS, {})
-            with raw.cursor() as cursor, cursor.copy(COPY_STAGE) as copy:
-                copy.set_types(["int8", "int8", "float8", "float8"])
-                write = copy.write_row
-                for row in rows:
-                    write(row if row[0] >= 0 else (real[row[0]], row[1], row[2], row[3]))
-        except psycopg.Error as error:
-            # Raised by the driver directly, not through SQLAlchemy: wrap it the way SQLAlchemy
-            # would, so `translated` maps it to a core error like any other.
-            raise exc.DBAPIError.instance(COPY_STAGE, None, error, psycopg.Error) from error
-        return len(rows)
-
-    def _finish_writes(self, conn: Connection) -> None:
-        """Move the staged observations into `observations` (once, before commit)."""
-        if not conn.info.pop(STAGED, False):
-            return
         try:
             with conn.begin_nested():  # a savepoint: a conflict undoes only this attempt
-                conn.exec_driver_sql(MOVE_STAGE)
-        except exc.IntegrityError:  # a (series, time) already stored, or staged twice
+                _copy(conn, rows, COPY_OBSERVATIONS)
+        except exc.IntegrityError:  # a (series, time) already stored, or twice in the batch
+            _copy(conn, rows, COPY_STAGE)
             conn.exec_driver_sql(UPSERT_STAGE)
+            conn.exec_driver_sql(EMPTY_STAGE)
+        return len(rows)
 
     def _remember_placeholders(self, conn: Connection, ids: dict[int, int], *, first: bool) -> None:
         if first:
@@ -112,17 +103,54 @@ class PostgisStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
+        with _geometry_errors(), super()._transaction() as conn:
+            yield conn
+
+    @contextmanager
+    def writer(self) -> Iterator[ThreadedWriter]:  # type: ignore[override]
+        """A transaction on a thread of its own, which ends with it."""
+        thread = WriterThread(self.engine, _begin)
         try:
-            with super()._transaction() as conn:
-                try:
-                    yield conn
-                finally:
-                    conn.info.pop(PLACEHOLDERS, None)
-        except exc.InternalError as error:
-            # PostGIS reports a GeoJSON it cannot read (while computing the generated `geom`
-            # column) as an internal error: that is the client's invalid geometry.
-            if "INSERT INTO features" not in str(error.statement):
-                raise
-            raise ValidationFailed(
-                f"geometry rejected by PostGIS: {str(error.orig).strip()}", field="geometry"
-            ) from error
+            with (
+                _geometry_errors(),
+                translated("a unique value is already taken"),
+                thread.session() as session,
+            ):
+                yield ThreadedWriter(self, session)
+        finally:
+            thread.close()
+
+
+def _copy(conn: Connection, rows: Sequence[ObservationValues], statement: str) -> None:
+    """COPY rows in binary, mapping placeholder series ids (see Writer.write_resolving)."""
+    raw: psycopg.Connection[object] = conn.connection.driver_connection  # type: ignore[assignment]
+    real = conn.info.get(PLACEHOLDERS, {})
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(["int8", "int8", "float8", "float8"])
+            write = copy.write_row
+            for row in rows:
+                write(row if row[0] >= 0 else (real[row[0]], row[1], row[2], row[3]))
+    except psycopg.Error as error:
+        # Raised by the driver directly, not through SQLAlchemy: wrap it the way SQLAlchemy
+        # would, so a unique violation is an IntegrityError and `translated` maps the rest.
+        raise exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _begin(conn: Connection) -> None:
+    conn.info.pop(PLACEHOLDERS, None)
+    conn.begin()
+
+
+@contextmanager
+def _geometry_errors() -> Iterator[None]:
+    """PostGIS reports a GeoJSON it cannot read (computing the generated `geom` column) as an
+    internal error: that is the client's invalid geometry."""
+    try:
+        yield
+    except exc.InternalError as error:
+        if "INSERT INTO features" not in str(error.statement):
+            raise
+        raise ValidationFailed(
+            f"geometry rejected by PostGIS: {str(error.orig).strip()}", field="geometry"
+        ) from error

@@ -86,17 +86,10 @@ class SqlStore:
         """
         raise AssertionError("a backend must map placeholder series ids")
 
-    def _finish_writes(self, conn: Connection) -> None:
-        """Called once before a write transaction commits (PostgreSQL flushes its staging table)."""
-
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
-            try:
-                yield conn
-                self._finish_writes(conn)
-            finally:
-                conn.info.pop("staged", None)
+            yield conn
 
     def _write(self, fn: Callable[[Connection], T], conflict: str = "already exists") -> T:
         """Run `fn` in its own write transaction."""

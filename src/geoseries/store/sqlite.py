@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,12 +15,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import ValidationFailed
-from geoseries.model import BBox, Dataset, FeatureInput, ObservationValues
+from geoseries.model import BBox, ObservationValues
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
-from geoseries.store.protocol import SeriesKey
-from geoseries.store.sql import SqlStore, SqlWriter
-from geoseries.store.writer_thread import WriterSession, WriterThread
+from geoseries.store.sql import SqlStore
+from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
 T = TypeVar("T")
 RTREE_SLACK = 1e-37
@@ -28,19 +27,22 @@ RTREE_SLACK = 1e-37
 # One statement per batch: SQLite reads the rows from a JSON array in C, with the GIL released,
 # so Python parses the next batch meanwhile (executemany takes the GIL back for every row).
 # SQLite's JSON numbers read back bit-exact (tests/store checks awkward doubles).
-# A negative series id is a placeholder (see Writer.write_resolving), mapped by this temporary
-# table of each connection, in SQL: no Python work per row.
+UPSERT = (
+    "INSERT INTO observations (series_id, time, value, raw_value) SELECT {series}, "
+    "value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true "
+    "ON CONFLICT (series_id, time) DO UPDATE "
+    "SET value = excluded.value, raw_value = excluded.raw_value"
+)
+UPSERT_OBSERVATIONS = UPSERT.format(series="value ->> 0")
+# A negative series id is a placeholder (see Writer.write_resolving), mapped in SQL by this
+# temporary table of each connection: no Python work per row.
 CREATE_PLACEHOLDERS = (
     "CREATE TEMP TABLE IF NOT EXISTS series_placeholders "
     "(id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL)"
 )
-UPSERT_OBSERVATIONS = (
-    "INSERT INTO observations (series_id, time, value, raw_value) "
-    "SELECT CASE WHEN value ->> 0 >= 0 THEN value ->> 0 ELSE "
-    "(SELECT series_id FROM temp.series_placeholders WHERE id = value ->> 0) END, "
-    "value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true "
-    "ON CONFLICT (series_id, time) DO UPDATE "
-    "SET value = excluded.value, raw_value = excluded.raw_value"
+UPSERT_PLACEHELD_OBSERVATIONS = UPSERT.format(
+    series="CASE WHEN value ->> 0 >= 0 THEN value ->> 0 ELSE "
+    "(SELECT series_id FROM temp.series_placeholders WHERE id = value ->> 0) END"
 )
 
 
@@ -108,7 +110,10 @@ class SqliteStore(SqlStore):
             batch = orjson.dumps(rows, default=tuple)  # default: Observation, a NamedTuple
         except orjson.JSONEncodeError as error:  # e.g. an integer beyond 64 bits
             raise ValidationFailed(f"observations out of range: {error}", field="time") from error
-        conn.exec_driver_sql(UPSERT_OBSERVATIONS, (batch,))
+        placeheld = min(map(itemgetter(0), rows)) < 0
+        conn.exec_driver_sql(
+            UPSERT_PLACEHELD_OBSERVATIONS if placeheld else UPSERT_OBSERVATIONS, (batch,)
+        )
         return len(rows)
 
     def _remember_placeholders(self, conn: Connection, ids: dict[int, int], *, first: bool) -> None:
@@ -125,6 +130,7 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def writer(self) -> Iterator[ThreadedWriter]:  # type: ignore[override]
+        """A transaction on the store's one writer thread (SQLite allows one writer)."""
         with translated("a unique value is already taken"), self._thread.session() as session:
             yield ThreadedWriter(self, session)
 
@@ -132,68 +138,3 @@ class SqliteStore(SqlStore):
 def _begin_immediate(conn: Connection) -> None:
     conn.info["writer"] = True
     conn.begin()
-
-
-class ThreadedWriter:
-    """A Writer whose every call runs inside the writer thread's open transaction."""
-
-    def __init__(self, store: SqliteStore, session: WriterSession) -> None:
-        self._session = session
-        self._inner: SqlWriter | None = None
-        self._store = store
-        self._in_flight: Future[int] | None = None
-
-    def _writer(self, conn: Connection) -> SqlWriter:
-        if self._inner is None:
-            self._inner = SqlWriter(self._store, conn)
-        return self._inner
-
-    def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
-        return self._session.call(
-            lambda conn: self._writer(conn).upsert_features(dataset, features)
-        )
-
-    def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
-        wanted = list(keys)
-        return self._session.call(lambda conn: self._writer(conn).resolve_series(dataset, wanted))
-
-    def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
-        return self._session.call(
-            lambda conn: self._writer(conn).known_series(dataset, limit=limit)
-        )
-
-    def write_resolving(
-        self,
-        dataset: Dataset,
-        new_series: Mapping[int, SeriesKey],
-        rows: Sequence[ObservationValues],
-    ) -> Future[dict[int, int]]:
-        """Queue resolution and write as one job; the ids are known before the write ends."""
-        resolved: Future[dict[int, int]] = Future()
-
-        def job(conn: Connection) -> int:
-            writer = self._writer(conn)
-            try:
-                resolved.set_result(writer.resolve_placeholders(dataset, new_series))
-            except Exception as error:
-                resolved.set_exception(error)
-                raise
-            return writer.write_observations(rows)
-
-        self._queue_write(job)
-        return resolved
-
-    def write_observations(self, rows: Sequence[ObservationValues]) -> int:
-        """Queue the batch and return, so the caller parses the next one while SQLite writes.
-
-        At most one batch waits in the queue (memory stays flat); a failed batch fails every
-        later call and the commit, so nothing of the transaction is stored.
-        """
-        self._queue_write(lambda conn: self._writer(conn).write_observations(rows))
-        return len(rows)
-
-    def _queue_write(self, job: Callable[[Connection], int]) -> None:
-        """Queue a write once the previous one is done: at most one batch waits in memory."""
-        if self._in_flight is not None:
-            self._in_flight.result()
-        self._in_flight = self._session.submit(job)

@@ -1,8 +1,9 @@
-"""SQLite's single writer: one thread owns the only write connection.
+"""Writer threads: a write transaction served by a thread of its own.
 
-SQLite allows one writer at a time. Funnelling every write through one thread turns lock
-contention into an orderly queue, keeps readers (WAL) unblocked, and lets Python parse the next
-batch while SQLite (which releases the GIL) writes the current one.
+SQLite allows one writer at a time: its store funnels every write through one such thread,
+which turns lock contention into an orderly queue and keeps readers (WAL) unblocked. PostgreSQL
+gives each write transaction its own thread. Either way the caller parses the next batch while
+the database (which releases the GIL) writes the current one.
 
 A *session* is one transaction: while it is open the thread serves only that session's calls,
 so calls from other sessions never run inside it.
@@ -12,12 +13,16 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+
+from geoseries.model import Dataset, FeatureInput, ObservationValues
+from geoseries.store.protocol import SeriesKey
+from geoseries.store.sql import SqlStore, SqlWriter
 
 T = TypeVar("T")
 _END = object()
@@ -130,3 +135,71 @@ class WriterThread:
             future.set_exception(error)
         else:
             future.set_result(None)
+
+
+class ThreadedWriter:
+    """A Writer whose every call runs inside a writer thread's open transaction.
+
+    Observation batches are queued without waiting (one at a time); everything else waits.
+    """
+
+    def __init__(self, store: SqlStore, session: WriterSession) -> None:
+        self._session = session
+        self._inner: SqlWriter | None = None
+        self._store = store
+        self._in_flight: Future[int] | None = None
+
+    def _writer(self, conn: Connection) -> SqlWriter:
+        if self._inner is None:
+            self._inner = SqlWriter(self._store, conn)
+        return self._inner
+
+    def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
+        return self._session.call(
+            lambda conn: self._writer(conn).upsert_features(dataset, features)
+        )
+
+    def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
+        wanted = list(keys)
+        return self._session.call(lambda conn: self._writer(conn).resolve_series(dataset, wanted))
+
+    def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
+        return self._session.call(
+            lambda conn: self._writer(conn).known_series(dataset, limit=limit)
+        )
+
+    def write_resolving(
+        self,
+        dataset: Dataset,
+        new_series: Mapping[int, SeriesKey],
+        rows: Sequence[ObservationValues],
+    ) -> Future[dict[int, int]]:
+        """Queue resolution and write as one job; the ids are known before the write ends."""
+        resolved: Future[dict[int, int]] = Future()
+
+        def job(conn: Connection) -> int:
+            writer = self._writer(conn)
+            try:
+                resolved.set_result(writer.resolve_placeholders(dataset, new_series))
+            except Exception as error:
+                resolved.set_exception(error)
+                raise
+            return writer.write_observations(rows)
+
+        self._queue_write(job)
+        return resolved
+
+    def write_observations(self, rows: Sequence[ObservationValues]) -> int:
+        """Queue the batch and return, so the caller parses the next one meanwhile.
+
+        At most one batch waits in the queue (memory stays flat); a failed batch fails every
+        later call and the commit, so nothing of the transaction is stored.
+        """
+        self._queue_write(lambda conn: self._writer(conn).write_observations(rows))
+        return len(rows)
+
+    def _queue_write(self, job: Callable[[Connection], int]) -> None:
+        """Queue a write once the previous one is done: at most one batch waits in memory."""
+        if self._in_flight is not None:
+            self._in_flight.result()
+        self._in_flight = self._session.submit(job)
