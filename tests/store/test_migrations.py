@@ -122,7 +122,7 @@ def test_text_columns_sort_by_bytes(postgis: SqlStore) -> None:
 def test_unreadable_geojson_is_a_validation_error(postgis: SqlStore) -> None:
     """What PostGIS cannot read surfaces as ValidationFailed, not as a driver error."""
     dataset = stations(postgis)
-    nested = {"type": "Point", "coordinates": [[1, 2]]}  # accepted by shapely, refused by PostGIS
+    nested = {"type": "Point", "coordinates": [[1, 2]]}  # a position nested once too deep
     with pytest.raises(ValidationFailed) as caught:
         write_features(
             postgis, dataset, [FeatureInput("ok", point(0, 0)), FeatureInput("odd", nested)]
