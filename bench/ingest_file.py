@@ -126,9 +126,20 @@ def raw_copy(url: str, rows: list[tuple[int, int, float, None]]) -> float:
         return time.perf_counter() - started
 
 
-def measure(runs: int, fresh: Callable[[], str], run: Callable[[str], float]) -> list[float]:
-    """Time `run` on `runs` freshly prepared databases (preparation is not timed)."""
-    return [run(fresh()) for _ in range(runs)]
+Contender = tuple[str, Callable[[str], float]]
+
+
+def measure_pair(
+    runs: int,
+    fresh: Callable[[], str],
+    contenders: list[Contender],
+    results: dict[str, list[float]],
+) -> None:
+    """Time each contender `runs` times on freshly prepared databases (not timed), alternating
+    A, B, A, B... so that both see the same machine: this one's speed drifts by 10-20%."""
+    for _ in range(runs):
+        for name, run in contenders:
+            results.setdefault(name, []).append(run(fresh()))
 
 
 def main() -> None:
@@ -148,13 +159,13 @@ def main() -> None:
         return url
 
     results: dict[str, list[float]] = {}
-    results["sqlite: geoseries import"] = measure(
-        args.runs, fresh_sqlite, lambda u: geoseries_import(u, csv_path)
-    )
+    fresh_sqlite()
     rows = parsed_rows(args.rows, series)
-    results["sqlite: raw executemany"] = measure(
-        args.runs, fresh_sqlite, lambda u: raw_sqlite(u.removeprefix("sqlite:///"), rows)
-    )
+    sqlite_contenders: list[Contender] = [
+        ("sqlite: geoseries import", lambda u: geoseries_import(u, csv_path)),
+        ("sqlite: raw executemany", lambda u: raw_sqlite(u.removeprefix("sqlite:///"), rows)),
+    ]
+    measure_pair(args.runs, fresh_sqlite, sqlite_contenders, results)
     server = Postgres.start(work / "postgres")
     try:
 
@@ -163,13 +174,13 @@ def main() -> None:
             series.update(prepare(url))
             return url
 
-        results["postgresql: geoseries import"] = measure(
-            args.runs, fresh_pg, lambda u: geoseries_import(u, csv_path)
-        )
+        fresh_pg()
         pg_rows = parsed_rows(args.rows, series)
-        results["postgresql: raw COPY"] = measure(
-            args.runs, fresh_pg, lambda u: raw_copy(u, pg_rows)
-        )
+        pg_contenders: list[Contender] = [
+            ("postgresql: geoseries import", lambda u: geoseries_import(u, csv_path)),
+            ("postgresql: raw COPY", lambda u: raw_copy(u, pg_rows)),
+        ]
+        measure_pair(args.runs, fresh_pg, pg_contenders, results)
     finally:
         server.stop()
     report(results, args.rows)
@@ -186,8 +197,13 @@ def report(results: dict[str, list[float]], rows: int) -> None:
         medians[name] = statistics.median(rates)
         print(f"| {name:32} | {rates[0]:>10,.0f} | {medians[name]:>10,.0f} | {rates[-1]:>10,.0f} |")
     for backend, raw in (("sqlite", "raw executemany"), ("postgresql", "raw COPY")):
+        ours, limit = results[f"{backend}: geoseries import"], results[f"{backend}: {raw}"]
         ratio = medians[f"{backend}: geoseries import"] / medians[f"{backend}: {raw}"]
-        print(f"\n{backend}: geoseries import = {ratio:.0%} of {raw}")
+        paired = statistics.median(
+            t_raw / t_ours for t_ours, t_raw in zip(ours, limit, strict=True)
+        )
+        print(f"\n{backend}: geoseries import = {ratio:.0%} of {raw}", end="")
+        print(f" (median of paired runs: {paired:.0%})")
 
 
 if __name__ == "__main__":

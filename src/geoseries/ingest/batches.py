@@ -20,6 +20,10 @@ class ObservationBatcher:
     (feature, variable) pair gets a negative placeholder id that the writer resolves with the
     batch (`Writer.write_resolving`), so parsing never waits for the database; once the real ids
     come back, later rows use them directly.
+
+    `add` serves every caller. The CSV hot path, where a method call per row costs a quarter of
+    the import, appends to `pending` itself: it looks ids up in `series_ids`, asks
+    `new_series` for unknown pairs, and calls `flush` once `pending` holds `batch_size` rows.
     """
 
     def __init__(
@@ -34,39 +38,43 @@ class ObservationBatcher:
         """`preload` loads the dataset's existing series ids first: worth it for big imports."""
         self._writer = writer
         self.dataset = dataset
-        self._batch_size = batch_size
+        self.batch_size = batch_size
         self._on_flush = on_flush
-        self._series = writer.known_series(dataset, limit=PRELOAD_LIMIT) if preload else {}
+        self.series_ids = writer.known_series(dataset, limit=PRELOAD_LIMIT) if preload else {}
         self._new: dict[int, SeriesKey] = {}
         self._unresolved: list[tuple[dict[int, SeriesKey], Future[dict[int, int]]]] = []
-        self._rows: list[ObservationValues] = []
+        self.pending: list[ObservationValues] = []
         self._placeholders = 0
         self.written = 0
 
     def add(self, key: str, variable: str, time: int, value: float) -> None:
-        series_id = self._series.get((key, variable))
+        series_id = self.series_ids.get((key, variable))
         if series_id is None:
-            self._placeholders += 1
-            series_id = -self._placeholders
-            self._new[series_id] = (key, variable)
-            self._series[(key, variable)] = series_id
-        self._rows.append((series_id, time, value, None))
-        if len(self._rows) >= self._batch_size:
+            series_id = self.new_series((key, variable))
+        self.pending.append((series_id, time, value, None))
+        if len(self.pending) >= self.batch_size:
             self.flush()
+
+    def new_series(self, key: SeriesKey) -> int:
+        """A placeholder id for a (feature, variable) pair not seen before."""
+        self._placeholders += 1
+        self._new[-self._placeholders] = key
+        self.series_ids[key] = -self._placeholders
+        return -self._placeholders
 
     def flush(self) -> None:
         """Hand the collected rows to the writer (which may still be writing them on return)."""
         self._learn_resolved()
-        if not self._rows:
+        if not self.pending:
             return
         if self._placeholders:
             new, self._new = self._new, {}
-            resolved = self._writer.write_resolving(self.dataset, new, self._rows)
+            resolved = self._writer.write_resolving(self.dataset, new, self.pending)
             self._unresolved.append((new, resolved))
         else:
-            self._writer.write_observations(self._rows)
-        self.written += len(self._rows)
-        self._rows = []
+            self._writer.write_observations(self.pending)
+        self.written += len(self.pending)
+        self.pending = []
         if self._on_flush is not None:
             self._on_flush()
 
@@ -76,7 +84,7 @@ class ObservationBatcher:
         for new, resolved in self._unresolved:
             if resolved.done():
                 for placeholder, series_id in resolved.result().items():
-                    self._series[new[placeholder]] = series_id
+                    self.series_ids[new[placeholder]] = series_id
             else:
                 waiting.append((new, resolved))
         self._unresolved = waiting

@@ -50,10 +50,9 @@ class CsvPlan:
 def add_csv_observations(plan: CsvPlan, reader: Any, batcher: ObservationBatcher) -> int:
     """Add the observations of every row of the csv `reader` to `batcher`; returns the rows read.
 
-    The loop reads the csv reader directly: a generator in between would cost a tenth of the
-    whole import.
+    The loop uses the batcher's bulk interface and reads the csv reader directly: a method call
+    or a generator in between would each cost a quarter of the whole import.
     """
-    add = batcher.add
     key_at, time_at, variable_at, width, cells = (
         plan.key,
         plan.time,
@@ -61,6 +60,8 @@ def add_csv_observations(plan: CsvPlan, reader: Any, batcher: ObservationBatcher
         plan.width,
         plan.cells,
     )
+    series, new_series = batcher.series_ids, batcher.new_series
+    pending, batch_size = batcher.pending, batcher.batch_size
     times: dict[str, int] = {}
     isfinite = math.isfinite
     count = 0
@@ -85,10 +86,16 @@ def add_csv_observations(plan: CsvPlan, reader: Any, batcher: ObservationBatcher
                     value = float(cell)
                     if not isfinite(value):
                         raise ValueError("not finite")
-                    variable = name or row[variable_at]  # type: ignore[index]
-                    if not variable:
+                    pair = (key, name or row[variable_at])  # type: ignore[index]
+                    if not pair[1]:
                         raise ValueError("no variable")
-                    add(key, variable, time, value)
+                    series_id = series.get(pair)
+                    if series_id is None:
+                        series_id = new_series(pair)
+                    pending.append((series_id, time, value, None))
+            if len(pending) >= batch_size:
+                batcher.flush()
+                pending = batcher.pending
     except (ValueError, OverflowError) as error:
         raise _row_error(plan, RecordReader(batcher.dataset), row, reader.line_num) from error
     except (csv.Error, UnicodeDecodeError) as error:
