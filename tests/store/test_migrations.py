@@ -6,13 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from geoseries.errors import ValidationFailed
 from geoseries.geometry import point
 from geoseries.model import FeatureInput
 from geoseries.store import Store, open_store
-from geoseries.store.migrate import HEAD, alembic_head, current_revision
+from geoseries.store.migrate import (
+    HEAD,
+    alembic_head,
+    current_revision,
+    downgrade,
+    ensure_current,
+)
 from geoseries.store.sql import SqlStore
 from geoseries.store.sqlite import sqlite_engine
 from tests import services
@@ -29,6 +35,23 @@ def test_schema_is_current_and_reopening_is_harmless(store: Store, database_url:
         assert [f.key for f in again.iter_features(again.get_dataset("stations"))] == ["A"]
     finally:
         again.close()
+
+
+def test_downgrade_to_base_then_upgrade_again(database_url: str) -> None:
+    store = open_store(database_url)
+    assert isinstance(store, SqlStore)
+    try:
+        downgrade(store.engine, "base")
+        assert current_revision(store.engine) is None
+        with store.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names()) - {"alembic_version", "spatial_ref_sys"}
+        assert tables == set()
+        ensure_current(store.engine)
+        assert current_revision(store.engine) == HEAD
+        write_features(store, stations(store), [FeatureInput("A", point(1, 2))])
+        assert [f.key for f in store.iter_features(store.get_dataset("stations"))] == ["A"]
+    finally:
+        store.close()
 
 
 def test_an_empty_database_has_no_revision(tmp_path: Path) -> None:

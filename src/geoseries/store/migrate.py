@@ -41,6 +41,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(_config(engine), revision)
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` (`base`: no tables at all)."""
+    from alembic import command
+
+    command.downgrade(_config(engine), revision)
+
+
 def ensure_current(engine: Engine) -> None:
     """Upgrade the schema unless it is already at HEAD."""
     if current_revision(engine) != HEAD:

@@ -502,6 +502,8 @@ def _postgres_byte_order() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS features_rtree")  # its triggers go with `features`
     with op.batch_alter_table("ingest_errors", schema=None) as batch_op:
         batch_op.drop_index("ingest_errors_device")
 
