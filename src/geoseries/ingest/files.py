@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geoseries.errors import InputRowError
 from geoseries.ingest.batches import ObservationBatcher
 from geoseries.ingest.csv_observations import CsvPlan, add_csv_observations
 from geoseries.ingest.records import RecordReader
@@ -64,17 +63,11 @@ def import_file(
 def _import_features(
     writer: Writer, dataset: Dataset, source: Source, report: Callable[[int], None]
 ) -> ImportReport:
-    reader = RecordReader(dataset)
-    unit = "feature" if source.format == "geojson" else "line"
+    reader = RecordReader(dataset, unit=source.unit)
     batch: list[FeatureInput] = []
     count = written = 0
     for number, record in records(source):
-        try:
-            batch.append(reader.feature(record, number))
-        except InputRowError as error:
-            raise InputRowError(
-                number, error.message.split(": ", 1)[1], field=error.field, unit=unit
-            ) from error
+        batch.append(reader.feature(record, number))
         count += 1
         if len(batch) >= FEATURE_BATCH:
             written += writer.upsert_features(dataset, batch)
@@ -87,7 +80,7 @@ def _import_features(
 def _import_record_observations(
     writer: Writer, dataset: Dataset, source: Source, report: Callable[[int], None]
 ) -> ImportReport:
-    reader = RecordReader(dataset)
+    reader = RecordReader(dataset, unit=source.unit)
     batcher = ObservationBatcher(
         writer, dataset, on_flush=lambda: report(source.counter.consumed), preload=True
     )

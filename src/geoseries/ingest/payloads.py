@@ -8,8 +8,6 @@ record anywhere means nothing of the payload is stored, and the write transactio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -17,6 +15,7 @@ import orjson
 from geoseries.errors import InputRowError, ValidationFailed
 from geoseries.ingest.batches import ObservationBatcher
 from geoseries.ingest.records import RecordReader
+from geoseries.ingest.sources import ndjson_lines
 from geoseries.model import Dataset
 from geoseries.store import Store
 
@@ -40,7 +39,7 @@ def payload_records(payload: bytes) -> tuple[str, list[tuple[int, Record]]]:
     except orjson.JSONDecodeError as error:
         if "\n" not in text.strip():
             raise ValidationFailed(f"the payload is not JSON: {error}") from error
-        return "line", list(_ndjson(text))
+        return "line", list(ndjson_lines(text.splitlines()))
     if isinstance(document, list):
         items: list[Any] = document
     elif isinstance(document, dict) and document.get("type") == "FeatureCollection":
@@ -58,19 +57,6 @@ def payload_records(payload: bytes) -> tuple[str, list[tuple[int, Record]]]:
     return "record", list(enumerate(items, start=1))
 
 
-def _ndjson(text: str) -> Iterator[tuple[int, Record]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise InputRowError(number, f"invalid JSON: {error}") from error
-        if not isinstance(record, dict):
-            raise InputRowError(number, "each line must be a JSON object")
-        yield number, record
-
-
 def store_payload(store: Store, dataset: Dataset, payload: bytes) -> int:
     """Store a payload in one transaction; returns how many observations or features it wrote.
 
@@ -78,16 +64,14 @@ def store_payload(store: Store, dataset: Dataset, payload: bytes) -> int:
     Unavailable when the database cannot be reached (then nothing was committed).
     """
     unit, records = payload_records(payload)
-    reader = RecordReader(dataset)
+    reader = RecordReader(dataset, unit=unit)
     if not dataset.holds_observations:
-        with _numbered_as(unit):
-            features = [reader.feature(record, number) for number, record in records]
+        features = [reader.feature(record, number) for number, record in records]
         if not features:
             return 0
         with store.writer() as writer:
             return writer.upsert_features(dataset, features)
-    with _numbered_as(unit):
-        rows = [row for number, record in records for row in reader.observations(record, number)]
+    rows = [row for number, record in records for row in reader.observations(record, number)]
     if not rows:
         return 0
     with store.writer() as writer:
@@ -96,15 +80,3 @@ def store_payload(store: Store, dataset: Dataset, payload: bytes) -> int:
             batcher.add(key, variable, time, value)
         batcher.flush()
         return batcher.written
-
-
-@contextmanager
-def _numbered_as(unit: str) -> Iterator[None]:
-    """Re-label RecordReader's "line N" errors as "record N" for arrays and FeatureCollections."""
-    try:
-        yield
-    except InputRowError as error:
-        if error.unit == unit:
-            raise
-        detail = error.message.split(": ", 1)[1]
-        raise InputRowError(error.line, detail, field=error.field, unit=unit) from error

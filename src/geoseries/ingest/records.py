@@ -46,11 +46,19 @@ def number(value: Any) -> float | None:
 
 
 class RecordReader:
-    """Reads records for one dataset; `line` numbers errors for the caller's input."""
+    """Reads records for one dataset.
 
-    def __init__(self, dataset: Dataset) -> None:
+    Errors cite the record's number in the caller's `unit`: the line of a CSV or NDJSON file,
+    the feature of a GeoJSON file, the record of a JSON array.
+    """
+
+    def __init__(self, dataset: Dataset, *, unit: str = "line") -> None:
         self.dataset = dataset
         self.key_field = dataset.feature_id
+        self.unit = unit
+
+    def _error(self, line: int, message: str, field: str | None = None) -> InputRowError:
+        return InputRowError(line, message, field=field, unit=self.unit)
 
     # -- features --------------------------------------------------------------------------
     def feature(self, record: Mapping[str, Any], line: int) -> FeatureInput:
@@ -68,10 +76,10 @@ class RecordReader:
     def _geojson_feature(self, record: Mapping[str, Any], line: int) -> FeatureInput:
         properties = record.get("properties") or {}
         if not isinstance(properties, dict):
-            raise InputRowError(line, "properties must be an object", field="properties")
+            raise self._error(line, "properties must be an object", field="properties")
         geometry = record.get("geometry")
         if geometry is not None:
-            _check_geometry(geometry, line)
+            self._check_geometry(geometry, line)
         if self.key_field is not None:
             key = properties.get(self.key_field)
             field = f"properties.{self.key_field}"
@@ -79,20 +87,20 @@ class RecordReader:
             key = record.get("id", record.get("_id"))
             field = "id"
         if key is None or key == "":
-            raise InputRowError(line, f"missing feature key {field}", field=field)
+            raise self._error(line, f"missing feature key {field}", field=field)
         return FeatureInput(key=str(key), geometry=geometry, properties=dict(properties))
 
     def _flat_key(self, record: Mapping[str, Any], line: int, *, fallback: str) -> str:
         field = self.key_field or fallback
         key = record.get(field)
         if key is None or key == "":
-            raise InputRowError(line, f"missing feature key column {field!r}", field=field)
+            raise self._error(line, f"missing feature key column {field!r}", field=field)
         return str(key)
 
     def _flat_geometry(self, record: Mapping[str, Any], line: int) -> JSONObject | None:
         geometry = record.get("geometry")
         if isinstance(geometry, dict):
-            _check_geometry(geometry, line)
+            self._check_geometry(geometry, line)
             return geometry
         lon = next((record[c] for c in LON_COLUMNS if c in record), None)
         lat = next((record[c] for c in LAT_COLUMNS if c in record), None)
@@ -100,11 +108,11 @@ class RecordReader:
             return None
         lon_value, lat_value = number(lon), number(lat)
         if lon_value is None or lat_value is None:
-            raise InputRowError(
+            raise self._error(
                 line, f"longitude/latitude must be numbers, got {lon!r}, {lat!r}", field="lon"
             )
         geometry = point(lon_value, lat_value)
-        _check_geometry(geometry, line)
+        self._check_geometry(geometry, line)
         return geometry
 
     # -- observations ----------------------------------------------------------------------
@@ -113,7 +121,7 @@ class RecordReader:
         if record.get("type") == "Feature":
             properties = record.get("properties") or {}
             if not isinstance(properties, dict):
-                raise InputRowError(line, "properties must be an object", field="properties")
+                raise self._error(line, "properties must be an object", field="properties")
             when = record.get("time", properties.get("time"))
             fields: Mapping[str, Any] = properties
         else:
@@ -124,7 +132,7 @@ class RecordReader:
         if "variable" in fields and "value" in fields:
             variable = fields["variable"]
             if not isinstance(variable, str) or not variable:
-                raise InputRowError(line, "missing variable", field="variable")
+                raise self._error(line, "missing variable", field="variable")
             yield key, variable, time, self._value(fields["value"], line, "value")
             return
         for variable, value in self._wide_values(fields):
@@ -142,31 +150,26 @@ class RecordReader:
             if name not in skip and number(value) is not None:
                 yield name, value
 
-    @staticmethod
-    def _time(value: Any, line: int) -> int:
+    def _time(self, value: Any, line: int) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if not isinstance(value, str) or not value:
-            raise InputRowError(line, "missing time", field="time")
+            raise self._error(line, "missing time", field="time")
         try:
             return parse_time(value)
         except (ValueError, OverflowError) as error:
-            raise InputRowError(
+            raise self._error(
                 line, f"time {value!r} is not ISO 8601 or epoch milliseconds", field="time"
             ) from error
 
-    @staticmethod
-    def _value(value: Any, line: int, field: str) -> float:
+    def _value(self, value: Any, line: int, field: str) -> float:
         result = number(value)
         if result is None:
-            raise InputRowError(
-                line, f"{field} must be a finite number, got {value!r}", field=field
-            )
+            raise self._error(line, f"{field} must be a finite number, got {value!r}", field=field)
         return result
 
-
-def _check_geometry(geometry: Any, line: int) -> None:
-    try:
-        geometry_bounds(geometry)
-    except ValidationFailed as error:
-        raise InputRowError(line, error.message, field="geometry") from error
+    def _check_geometry(self, geometry: Any, line: int) -> None:
+        try:
+            geometry_bounds(geometry)
+        except ValidationFailed as error:
+            raise self._error(line, error.message, field="geometry") from error

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -63,6 +63,11 @@ class Source:
     size: int
     format: Format
 
+    @property
+    def unit(self) -> str:
+        """What error messages count: features of a GeoJSON file, lines of the others."""
+        return "feature" if self.format == "geojson" else "line"
+
     def text(self) -> io.TextIOWrapper:
         return io.TextIOWrapper(
             io.BufferedReader(self.counter, 1 << 20), encoding="utf-8-sig", newline=""
@@ -103,7 +108,12 @@ def csv_records(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def ndjson_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(source.text(), start=1):
+    return ndjson_lines(source.text())
+
+
+def ndjson_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON object of each non-blank line, numbered from 1."""
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
