@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 from fastapi.testclient import TestClient
 
-from geoseries.api.app import AppContext, Background, create_app
+from geoseries.api.app import create_app
+from geoseries.api.background import AppContext, Background
 from geoseries.settings import Settings
 from geoseries.store import Store
 

@@ -8,9 +8,8 @@ reverse order, before it closes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -18,26 +17,13 @@ from starlette.middleware import Middleware
 
 from geoseries import __version__
 from geoseries.api import health, metrics, native
-from geoseries.api.background import mqtt_background
+from geoseries.api.background import AppContext, Background, mqtt_background
 from geoseries.api.body_limit import BodyLimitMiddleware
 from geoseries.api.errors import ErrorRenderers, install_error_handlers
 from geoseries.api.metrics import Metrics, MetricsMiddleware
 from geoseries.api.responses import OrjsonResponse
 from geoseries.settings import Settings
-from geoseries.store import Store, open_store
-
-
-@dataclass(frozen=True, slots=True)
-class AppContext:
-    """What background work attached to the app may use."""
-
-    settings: Settings
-    store: Store
-    metrics: Metrics
-
-
-Background = Callable[[AppContext], AbstractAsyncContextManager[None]]
-"""Background work joining the lifespan, after the MQTT broker and ingest that settings ask for."""
+from geoseries.store import open_store
 
 
 def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> FastAPI:

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from geoseries.api.metrics import Metrics
 from geoseries.ingest.broker import EmbeddedBroker
 from geoseries.ingest.mqtt import MqttIngest
 from geoseries.settings import Settings
+from geoseries.store import Store
 
-if TYPE_CHECKING:
-    from geoseries.api.app import AppContext
 
-Background = Callable[["AppContext"], AbstractAsyncContextManager[None]]
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What background work attached to the app may use."""
+
+    settings: Settings
+    store: Store
+    metrics: Metrics
+
+
+Background = Callable[[AppContext], AbstractAsyncContextManager[None]]
+"""Work joining the app's lifespan: entered after the store opens, exited before it closes."""
 
 
 def mqtt_background(settings: Settings) -> list[Background]:
