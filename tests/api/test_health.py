@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -89,6 +90,18 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+def test_docs_page_needs_no_internet(client: TestClient) -> None:
+    """Swagger UI's script and style come from this server, so /docs works offline."""
+    page = client.get("/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    script = next(a for a in assets if a.endswith("swagger-ui-bundle.js"))
+    assert any(a.endswith("swagger-ui.css") for a in assets)
+    for asset in assets:
+        assert asset.startswith(str(client.base_url)), f"{asset} is not served by Geoseries"
+        assert client.get(asset).status_code == 200
+    assert "SwaggerUIBundle" in client.get(script).text
 
 
 def test_background_work_runs_inside_the_lifespan_with_the_open_store(settings: Settings) -> None:

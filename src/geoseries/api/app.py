@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi_swagger import patch_fastapi
 from starlette.middleware import Middleware
 
 from geoseries import __version__
@@ -50,6 +51,9 @@ def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> 
         summary="Geospatial time series behind several public API dialects.",
         lifespan=lifespan,
         default_response_class=OrjsonResponse,
+        docs_url=None,  # served by patch_fastapi below, from local files
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         middleware=[  # outermost first: every request is counted, 413s included
             Middleware(MetricsMiddleware, metrics=app_metrics),
             Middleware(
@@ -64,4 +68,6 @@ def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> 
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(native.router)
+    # Swagger UI from the fastapi-swagger package instead of a CDN: /docs works offline too.
+    patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False)
     return app
