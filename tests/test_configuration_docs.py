@@ -59,7 +59,7 @@ def test_documented_variable_configures_its_setting(
         "GEOSERIES_SECRET_KEY", "a-real-secret"
     )  # production refuses the placeholder
     default = setting.field.get_default(call_default_factory=True)
-    raw, expected = sample(setting.env, default)
+    raw, expected = sample(setting.env, default, setting.field.annotation)
     monkeypatch.setenv(setting.env, raw)
 
     value: Any = Settings()
@@ -71,8 +71,10 @@ def test_documented_variable_configures_its_setting(
     assert value == expected
 
 
-def sample(env: str, default: Any) -> tuple[str, Any]:
+def sample(env: str, default: Any, annotation: Any = None) -> tuple[str, Any]:
     """An environment value different from `default`, and what the setting should become."""
+    if default is None and annotation == Path | None:
+        return "/elsewhere", Path("/elsewhere")
     if isinstance(default, bool):
         return str(not default).lower(), not default
     if isinstance(default, int):

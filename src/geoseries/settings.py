@@ -54,6 +54,54 @@ class MqttSettings(BaseModel):
     )
 
 
+class JwtAlgorithm(StrEnum):
+    HS256 = "HS256"
+    HS384 = "HS384"
+    HS512 = "HS512"
+    RS256 = "RS256"
+    ES256 = "ES256"
+
+
+ASYMMETRIC_ALGORITHMS = frozenset({JwtAlgorithm.RS256, JwtAlgorithm.ES256})
+
+
+class JwtSettings(BaseModel):
+    """How JSON Web Tokens are signed and checked; the defaults are Kano's."""
+
+    algorithm: JwtAlgorithm = Field(
+        JwtAlgorithm.HS256,
+        description="The one algorithm tokens must use; HS* sign with the secret key, "
+        "RS256/ES256 with the key files.",
+    )
+    issuer: str = Field("kalisio", description="`iss` of issued tokens, required on verified ones.")
+    audience: str = Field(
+        "kalisio", description="`aud` of issued tokens, required on verified ones."
+    )
+    leeway: Annotated[int, Field(ge=0)] = Field(
+        10, description="Seconds of clock skew tolerated when checking `exp` and `nbf`."
+    )
+    max_lifetime: Annotated[int, Field(ge=1)] = Field(
+        36000, description="Longest lifetime, in seconds, of tokens issued at login (10 hours)."
+    )
+    private_key_file: Path | None = Field(
+        None, description="PEM private key that signs tokens (RS256/ES256 only)."
+    )
+    public_key_file: Path | None = Field(
+        None, description="PEM public key that verifies tokens (RS256/ES256 only)."
+    )
+
+    @model_validator(mode="after")
+    def _asymmetric_needs_key_files(self) -> JwtSettings:
+        if self.algorithm in ASYMMETRIC_ALGORITHMS and not (
+            self.private_key_file and self.public_key_file
+        ):
+            raise ValueError(
+                f"jwt algorithm {self.algorithm.value} needs GEOSERIES_JWT__PRIVATE_KEY_FILE "
+                "and GEOSERIES_JWT__PUBLIC_KEY_FILE"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting Geoseries reads; docs/configuration.md lists them and a test keeps it true."""
 
@@ -79,6 +127,10 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Python logging level name.")
     http: HttpSettings = Field(default_factory=HttpSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    jwt: JwtSettings = Field(default_factory=JwtSettings)
+    api_key_authentication: bool = Field(
+        True, description="Accept organization API keys (`X-API-KEY`); false switches them off."
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -6,6 +6,7 @@ import typer
 
 from geoseries.cli.admin import dataset_app, org_app, user_app
 from geoseries.cli.serve import migrate_command, serve_command
+from geoseries.cli.tokens import token_app
 from geoseries.cli.transfer import export_command, import_command
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.command("export")(export_command)
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(token_app, name="token")
 
 
 def main() -> None:

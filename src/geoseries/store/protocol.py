@@ -104,6 +104,16 @@ class Store(Protocol):
         is_admin: bool,
     ) -> User: ...
 
+    # Token revocation
+    def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
+        """Refuse the token `jti` from now on; revoking it again changes nothing.
+
+        `expires_at` (ms since the epoch, None: never) says when the entry may be purged.
+        """
+        ...
+
+    def is_token_revoked(self, jti: str) -> bool: ...
+
     # Datasets
     def create_dataset(self, spec: DatasetSpec) -> Dataset: ...
 

@@ -74,6 +74,14 @@ api_keys = Table(
     _created(),
 )
 
+revoked_tokens = Table(
+    "revoked_tokens",
+    metadata,
+    Column("jti", String(255), primary_key=True),
+    Column("revoked_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+)
+
 datasets = Table(
     "datasets",
     metadata,

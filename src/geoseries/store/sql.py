@@ -178,6 +178,21 @@ class SqlStore:
 
         return self._write(insert, f"user {email!r} already exists")
 
+    # -- token revocation ----------------------------------------------------------------------
+    def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
+        def insert(conn: Connection) -> None:
+            conn.execute(
+                self._insert(t.revoked_tokens)
+                .values(jti=jti, revoked_at=now_ms(), expires_at=expires_at)
+                .on_conflict_do_nothing(index_elements=["jti"])  # type: ignore[attr-defined]
+            )
+
+        self._write(insert)
+
+    def is_token_revoked(self, jti: str) -> bool:
+        query = select(t.revoked_tokens.c.jti).where(t.revoked_tokens.c.jti == jti)
+        return self._one(query) is not None
+
     # -- datasets ------------------------------------------------------------------------------
     def create_dataset(self, spec: DatasetSpec) -> Dataset:
         if not DATASET_NAME.fullmatch(spec.name):  # fullmatch: `$` would accept a trailing newline
