@@ -68,9 +68,11 @@ def store(database_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings for an app on the test database; MQTT off unless a test turns it on."""
+    """Settings for an app on the test database; MQTT and rate limits off unless a test
+    turns them on (tests make many requests from one client)."""
     return Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
         mqtt={"enabled": False, "embedded": False},  # type: ignore[arg-type]
+        rate_limit={"enabled": False},  # type: ignore[arg-type]
     )

@@ -58,6 +58,18 @@ class Forbidden(GeoseriesError):
     code = "ACCESS-DENIED"
 
 
+class RateLimited(GeoseriesError):
+    """The caller sent too many requests; `retry_after` is how many seconds to wait, if known."""
+
+    code = "TOO-MANY-REQUESTS"
+
+    def __init__(
+        self, message: str, *, retry_after: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 class Unavailable(GeoseriesError):
     """A dependency (database, broker) cannot be reached right now; the client may retry."""
 

@@ -28,8 +28,37 @@ class HttpSettings(BaseModel):
     port: Annotated[int, Field(ge=1, le=65535)] = Field(8000, description="HTTP port.")
     max_body_bytes: Annotated[int, Field(ge=1024)] = Field(
         16 * 1024 * 1024,
-        description="Largest request body accepted; larger bodies answer 413 PAYLOAD-TOO-LARGE.",
+        description="Largest request body accepted (the limit of ingest routes); larger bodies "
+        "answer 413 PAYLOAD-TOO-LARGE.",
     )
+    max_control_body_bytes: Annotated[int, Field(ge=1024)] = Field(
+        64 * 1024,
+        description="Largest request body accepted by control routes (everything but ingest), "
+        "capped by `max_body_bytes`; larger bodies answer 413 PAYLOAD-TOO-LARGE.",
+    )
+
+
+class RateLimitSettings(BaseModel):
+    """Requests allowed per caller (credential, else client IP) and route class.
+
+    Limits are written `<count>/<period>` as the `limits` library parses them, e.g. `150/minute`,
+    `10/second`, `1000/hour`; an unset route-class limit falls back to `default`.
+    """
+
+    enabled: bool = Field(True, description="Answer 429 to callers over their rate limit.")
+    default: str = Field(
+        "150/minute",
+        description="Limit of routes without one of their own (Smart Citizen's reference).",
+    )
+    login: str = Field(
+        "10/minute",
+        description="Limit of the login routes (`/v3/login`, `/oauth/token`, `/v0/sessions`), "
+        "per client IP: slows password guessing.",
+    )
+    ingest: str | None = Field(
+        None, description="Limit of ingest routes (readings, observations); unset: `default`."
+    )
+    control: str | None = Field(None, description="Limit of every other route; unset: `default`.")
 
 
 class MqttSettings(BaseModel):
@@ -127,6 +156,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Python logging level name.")
     http: HttpSettings = Field(default_factory=HttpSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     api_key_authentication: bool = Field(
         True, description="Accept organization API keys (`X-API-KEY`); false switches them off."

@@ -6,6 +6,7 @@ import socket
 
 import anyio
 import orjson
+from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
@@ -132,3 +133,49 @@ def test_middleware_refuses_a_declared_length_without_calling_the_app() -> None:
     sent, read = anyio.run(call, app, [b"x"], [(b"content-length", b"1025")])
     assert sent[0]["status"] == 413
     assert read == 0
+
+
+# -- limits per route class -----------------------------------------------------------------------
+
+HUNDRED_KIB = b"[" + b" " * (100 * 1024) + b"]"
+
+
+def test_control_routes_refuse_a_body_ingest_routes_accept(settings: Settings) -> None:
+    """100 KiB is over the control limit (64 KiB by default), well under the ingest one."""
+    assert settings.http.max_control_body_bytes == 64 * 1024
+    with TestClient(create_app(settings)) as client:
+        headers = {"Content-Type": "application/json"}
+        control = client.post("/datasets", content=HUNDRED_KIB, headers=headers)
+        assert control.status_code == 413
+        assert control.json()["error"] == "PAYLOAD-TOO-LARGE"
+        assert str(64 * 1024) in control.json()["errorMessage"]
+        for ingest in ("/datasets/rivers/observations", "/v0/devices/x/readings", "/api/rivers"):
+            response = client.post(ingest, content=HUNDRED_KIB, headers=headers)
+            assert response.status_code != 413, ingest
+
+
+def test_control_limit_is_configurable(settings: Settings) -> None:
+    http = settings.http.model_copy(update={"max_control_body_bytes": 200 * 1024})
+    with TestClient(create_app(settings.model_copy(update={"http": http}))) as client:
+        response = client.post(
+            "/datasets", content=HUNDRED_KIB, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code != 413
+
+
+def test_control_limit_never_exceeds_the_overall_limit() -> None:
+    app = BodyLimitMiddleware(
+        raw_body_reader, max_bytes=1024, max_control_bytes=65536, renderers=ErrorRenderers()
+    )
+    assert app.max_control_bytes == 1024
+    sent, _ = anyio.run(call, app, [b"x"], [(b"content-length", b"1025")])
+    assert sent[0]["status"] == 413
+
+
+def test_ingest_routes_keep_the_large_limit() -> None:
+    app = BodyLimitMiddleware(
+        raw_body_reader, max_bytes=4096, max_control_bytes=1024, renderers=ErrorRenderers()
+    )
+    ingest: Scope = {"type": "http", "method": "POST", "path": "/datasets/x/observations"}
+    control: Scope = {"type": "http", "method": "POST", "path": "/datasets"}
+    assert (app.limit_for(ingest), app.limit_for(control)) == (4096, 1024)

@@ -39,7 +39,7 @@ def who(store: Store, tokens: TokenService, conf: Settings):  # type: ignore[no-
 def signed(**payload: Any) -> str:
     now = int(time.time())
     return jwt.encode(
-        {"iss": "kalisio", "aud": "kalisio", "iat": now, "exp": now + 60, **payload},
+        {"iss": "kalisio", "aud": "kalisio", "iat": now, "exp": now + 3600, **payload},
         SECRET,
         algorithm="HS256",
     )

@@ -26,14 +26,15 @@ def refused(service: TokenService, token: str, reason: str = "invalid token", **
     with pytest.raises(NotAuthenticated) as caught:
         service.verify(token, **kw)
     message = str(caught.value)
+    # One fixed sentence per reason: nothing of the token or the key can reach the client.
     assert message == caught.value.message == reason
     assert SECRET not in message
-    assert not token or token not in message
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    return {"sub": "ann", "iss": "kalisio", "aud": "kalisio", "iat": now, "exp": now + 60} | {
+    # Valid for an hour: parametrize builds these at collection, minutes before the test runs.
+    return {"sub": "ann", "iss": "kalisio", "aud": "kalisio", "iat": now, "exp": now + 3600} | {
         k: v for k, v in overrides.items() if v is not None
     }
 

@@ -17,12 +17,14 @@ from fastapi_swagger import patch_fastapi
 from starlette.middleware import Middleware
 
 from geoseries import __version__
-from geoseries.api import health, metrics, native
+from geoseries.api import dialects, health, metrics, native
 from geoseries.api.background import AppContext, Background, mqtt_background
 from geoseries.api.body_limit import BodyLimitMiddleware
 from geoseries.api.errors import ErrorRenderers, install_error_handlers
 from geoseries.api.metrics import Metrics, MetricsMiddleware
+from geoseries.api.rate_limit import RateLimitMiddleware, RateLimits
 from geoseries.api.responses import OrjsonResponse
+from geoseries.auth.tokens import TokenService
 from geoseries.settings import Settings
 from geoseries.store import open_store
 
@@ -31,6 +33,7 @@ def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> 
     """The Geoseries HTTP app for `settings`; its store opens when the lifespan starts."""
     app_metrics = Metrics()
     renderers = ErrorRenderers()
+    rate_limits = RateLimits(settings.rate_limit)  # parsed now: a bad limit fails at startup
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,20 +57,27 @@ def create_app(settings: Settings, *, background: Sequence[Background] = ()) -> 
         docs_url=None,  # served by patch_fastapi below, from local files
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
-        middleware=[  # outermost first: every request is counted, 413s included
+        middleware=[  # outermost first: every request is counted, 429s and 413s included
             Middleware(MetricsMiddleware, metrics=app_metrics),
+            Middleware(RateLimitMiddleware, limits=rate_limits, renderers=renderers),
             Middleware(
-                BodyLimitMiddleware, max_bytes=settings.http.max_body_bytes, renderers=renderers
+                BodyLimitMiddleware,
+                max_bytes=settings.http.max_body_bytes,
+                max_control_bytes=settings.http.max_control_body_bytes,
+                renderers=renderers,
             ),
         ],
     )
     app.state.settings = settings
     app.state.metrics = app_metrics
     app.state.errors = renderers
+    app.state.tokens = TokenService(settings)
+    dialects.register_errors(renderers)
     install_error_handlers(app, renderers)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(native.router)
+    app.include_router(dialects.router)
     # Swagger UI from the fastapi-swagger package instead of a CDN: /docs works offline too.
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False)
     return app

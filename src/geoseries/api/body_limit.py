@@ -1,4 +1,8 @@
-"""Refuse request bodies larger than `settings.http.max_body_bytes` without buffering them.
+"""Refuse request bodies larger than their route class allows, without buffering them.
+
+Ingest routes accept up to `settings.http.max_body_bytes`; every other route (control) up to
+`settings.http.max_control_body_bytes`, never more than the former. Route classes come from the
+one table in `geoseries.api.rate_limit`.
 
 A pure ASGI middleware, so it sees the body as the server streams it: a declared Content-Length
 over the limit is refused before the application runs; a body without one (chunked transfer
@@ -13,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geoseries.api.errors import ErrorRenderers
+from geoseries.api.rate_limit import RouteClass, route_class
 from geoseries.errors import PayloadTooLarge
 
 
@@ -28,18 +33,32 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, renderers: ErrorRenderers) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        renderers: ErrorRenderers,
+        max_control_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        """The limit of ingest routes, and the cap of every other."""
+        self.max_control_bytes = min(max_bytes, max_control_bytes or max_bytes)
         self.renderers = renderers
+
+    def limit_for(self, scope: Scope) -> int:
+        ingest = route_class(scope.get("method", "GET"), scope["path"]) is RouteClass.INGEST
+        return self.max_bytes if ingest else self.max_control_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
 
         received = 0
@@ -50,8 +69,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def watching_send(message: Message) -> None:
@@ -66,10 +85,10 @@ class BodyLimitMiddleware:
             # middleware or a raw ASGI route.
             if response_started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLarge(too_large_message(self.max_bytes))
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        error = PayloadTooLarge(too_large_message(max_bytes))
         await self.renderers.render(scope["path"], error)(scope, receive, send)
 
 

@@ -1,8 +1,8 @@
-"""FastAPI dependencies shared by routes: the app's store and metrics, and who is calling.
+"""FastAPI dependencies shared by routes: the app's store, settings and metrics, and who is calling.
 
-`caller_organization` is the one place a request's credentials become an identity; when full
-principals (JWT, users, permissions) arrive, routes keep depending on `Caller` and only this
-resolution changes.
+`optional_caller` is the one place a request's credentials become an identity: it gathers what
+the request carried (Authorization header, `?jwt=`, `?access_token=`, X-API-KEY) and leaves the
+decision to `auth.credentials.resolve`, so every dialect authenticates the same way.
 """
 
 from __future__ import annotations
@@ -10,20 +10,34 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPBearer
 
 from geoseries.api.metrics import Metrics
-from geoseries.auth.keys import key_digest
+from geoseries.auth import credentials
+from geoseries.auth.principal import Principal
+from geoseries.auth.tokens import TokenService
 from geoseries.errors import NotAuthenticated
-from geoseries.model import Organization
+from geoseries.settings import Settings
 from geoseries.store import Store
 
 API_KEY_HEADER = "X-API-KEY"
 
+# Declared as security schemes so OpenAPI documents them; values are read from the request.
 api_key_header = APIKeyHeader(
     name=API_KEY_HEADER,
-    auto_error=False,  # a missing key is reported by caller_organization, in the error format
+    auto_error=False,
     description="An organization API key.",
+)
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    auto_error=False,
+    description="A JWT from a login or `geoseries token create` (scheme `JWT` works too).",
+)
+jwt_query = APIKeyQuery(
+    name="jwt", scheme_name="jwtQuery", auto_error=False, description="A JWT; wins over the header."
+)
+access_token_query = APIKeyQuery(
+    name="access_token", scheme_name="accessToken", auto_error=False, description="A JWT."
 )
 
 
@@ -37,17 +51,50 @@ def app_metrics(request: Request) -> Metrics:
     return metrics
 
 
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def app_tokens(request: Request) -> TokenService:
+    tokens: TokenService = request.app.state.tokens
+    return tokens
+
+
 AppStore = Annotated[Store, Depends(app_store)]
 AppMetrics = Annotated[Metrics, Depends(app_metrics)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
+AppTokens = Annotated[TokenService, Depends(app_tokens)]
 
 
-def caller_organization(
-    store: AppStore, api_key: Annotated[str | None, Security(api_key_header)]
-) -> Organization:
-    """The organization whose API key the request carries; NotAuthenticated otherwise."""
-    if not api_key:
-        raise NotAuthenticated(f"missing {API_KEY_HEADER} header")
-    return store.organization_for_key(key_digest(api_key))
+def optional_caller(
+    request: Request,
+    store: AppStore,
+    tokens: AppTokens,
+    settings: AppSettings,
+    _header: Annotated[object, Security(bearer)] = None,
+    _jwt: Annotated[str | None, Security(jwt_query)] = None,
+    _access_token: Annotated[str | None, Security(access_token_query)] = None,
+    _api_key: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal | None:
+    """The caller, None when the request carries no credential; NotAuthenticated for a bad one."""
+    given = credentials.Credentials(
+        authorization=request.headers.get("authorization"),
+        jwt_query=request.query_params.get("jwt"),
+        access_token_query=request.query_params.get("access_token"),
+        api_key=request.headers.get(API_KEY_HEADER),
+    )
+    return credentials.resolve(given, store=store, tokens=tokens, settings=settings)
 
 
-Caller = Annotated[Organization, Depends(caller_organization)]
+def caller(principal: Annotated[Principal | None, Depends(optional_caller)]) -> Principal:
+    """The caller; NotAuthenticated when the request carries no credential."""
+    if principal is None:
+        raise NotAuthenticated(
+            f"missing credentials: send an Authorization bearer token or an {API_KEY_HEADER} header"
+        )
+    return principal
+
+
+OptionalCaller = Annotated[Principal | None, Depends(optional_caller)]
+Caller = Annotated[Principal, Depends(caller)]

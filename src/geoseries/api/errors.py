@@ -32,6 +32,7 @@ from geoseries.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
     ValidationFailed,
 )
@@ -48,6 +49,7 @@ STATUS: Mapping[type[GeoseriesError], int] = {
     PayloadTooLarge: 413,
     NotAuthenticated: 401,
     Forbidden: 403,
+    RateLimited: 429,
     Unavailable: 503,
     GeoseriesError: 500,
 }
@@ -115,7 +117,11 @@ class ErrorRenderers:
         return self._by_prefix[max(matching, key=len)] if matching else self.default
 
     def render(self, path: str, error: GeoseriesError) -> Response:
-        return self.for_path(path)(error)
+        """The response of `path`'s dialect; a `RateLimited` error also gets `Retry-After`."""
+        response = self.for_path(path)(error)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            response.headers.setdefault("Retry-After", str(error.retry_after))
+        return response
 
 
 def install_error_handlers(app: FastAPI, renderers: ErrorRenderers) -> None:

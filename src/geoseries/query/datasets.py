@@ -1,7 +1,8 @@
-"""Dataset use cases shared by every dialect: which datasets an organization may see and change.
+"""Dataset use cases shared by every dialect: which datasets a principal may see and change.
 
-A dataset is visible to its owning organization and, when public, to everyone; only the owner
-may delete it. A dataset the caller may not see is reported exactly like a missing one, so
+A dataset is visible to the principals of its owning organization and, when public, to every
+authenticated caller; only the owning organization may create or delete its datasets; admins
+may do everything. A dataset the caller may not see is reported exactly like a missing one, so
 names of other organizations' private datasets do not leak through 404 vs 403.
 """
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from geoseries.auth.principal import Principal
 from geoseries.errors import Forbidden, NotFound, ValidationFailed
-from geoseries.model import DATASET_NAME, Dataset, DatasetSpec, Organization
+from geoseries.model import DATASET_NAME, Dataset, DatasetSpec
 from geoseries.store import Store
 
 
@@ -26,38 +28,41 @@ class DatasetView:
     """Name of the linked stations dataset of an observations dataset."""
 
 
-def is_visible(dataset: Dataset, caller: Organization) -> bool:
-    return dataset.public or dataset.organization_id == caller.id
+def is_visible(dataset: Dataset, caller: Principal) -> bool:
+    return dataset.public or is_owned(dataset, caller)
 
 
-def is_owned(dataset: Dataset, caller: Organization) -> bool:
-    return dataset.organization_id == caller.id
+def is_owned(dataset: Dataset, caller: Principal) -> bool:
+    """Whether `caller` may change `dataset`: its organization owns it, or it is an admin."""
+    if caller.is_admin:
+        return True
+    return caller.organization_id is not None and dataset.organization_id == caller.organization_id
 
 
-def list_visible(store: Store, caller: Organization) -> list[DatasetView]:
+def list_visible(store: Store, caller: Principal) -> list[DatasetView]:
     """Datasets that are public or owned by `caller`, ordered by name."""
     every = store.list_datasets()
     names = {d.id: d.name for d in every}
-    return _views(store, [d for d in every if is_visible(d, caller)], caller, names)
+    return _views(store, [d for d in every if is_visible(d, caller)], names)
 
 
-def get_visible(store: Store, caller: Organization, name: str) -> DatasetView:
+def get_visible(store: Store, caller: Principal, name: str) -> DatasetView:
     """The dataset called `name`; NotFound when it is missing or `caller` may not see it."""
-    return _views(store, [_visible_dataset(store, caller, name)], caller)[0]
+    return _views(store, [_visible_dataset(store, caller, name)])[0]
 
 
-def create_owned(store: Store, caller: Organization, spec: DatasetSpec) -> DatasetView:
+def create_owned(store: Store, caller: Principal, spec: DatasetSpec) -> DatasetView:
     """Create a dataset owned by `caller`; its stations dataset must be visible to `caller`."""
     if spec.stations is not None:
         try:
             _visible_dataset(store, caller, spec.stations)
         except NotFound as missing:
             raise ValidationFailed(missing.message, field="stations") from missing
-    created = store.create_dataset(replace(spec, organization=caller.name))
-    return _views(store, [created], caller)[0]
+    created = store.create_dataset(replace(spec, organization=_organization_name(store, caller)))
+    return _views(store, [created])[0]
 
 
-def delete_owned(store: Store, caller: Organization, name: str) -> None:
+def delete_owned(store: Store, caller: Principal, name: str) -> None:
     """Delete a dataset `caller` owns; a visible dataset owned by someone else is Forbidden."""
     dataset = _visible_dataset(store, caller, name)
     if not is_owned(dataset, caller):
@@ -65,7 +70,22 @@ def delete_owned(store: Store, caller: Organization, name: str) -> None:
     store.delete_dataset(name)
 
 
-def _visible_dataset(store: Store, caller: Organization, name: str) -> Dataset:
+def _organization_name(store: Store, caller: Principal) -> str | None:
+    """The name of the organization a new dataset of `caller` belongs to.
+
+    An admin credential without an organization creates datasets owned by no organization.
+    """
+    if caller.organization_id is None:
+        if caller.is_admin:
+            return None
+        raise Forbidden("creating a dataset needs the credential of an organization")
+    for organization in store.list_organizations():
+        if organization.id == caller.organization_id:
+            return organization.name
+    raise Forbidden("the caller's organization no longer exists")
+
+
+def _visible_dataset(store: Store, caller: Principal, name: str) -> Dataset:
     missing = NotFound(f"dataset {name!r} does not exist", field="dataset")
     if not DATASET_NAME.fullmatch(name):  # not a name any dataset can have: no need to ask
         raise missing
@@ -81,12 +101,11 @@ def _visible_dataset(store: Store, caller: Organization, name: str) -> Dataset:
 def _views(
     store: Store,
     datasets: Sequence[Dataset],
-    caller: Organization,
     dataset_names: Mapping[int, str] | None = None,
 ) -> list[DatasetView]:
     """Attach owner and stations names, reading the name tables only when a dataset needs them."""
-    owners: dict[int | None, str] = {caller.id: caller.name}
-    if any(d.organization_id not in (None, caller.id) for d in datasets):
+    owners: dict[int | None, str] = {}
+    if any(d.organization_id is not None for d in datasets):
         owners.update((o.id, o.name) for o in store.list_organizations())
     stations: dict[int | None, str] = {}
     if any(d.stations_dataset_id is not None for d in datasets):

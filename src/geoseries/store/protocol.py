@@ -104,6 +104,17 @@ class Store(Protocol):
         is_admin: bool,
     ) -> User: ...
 
+    def find_user(self, email: str) -> User | None:
+        """The user with exactly this e-mail, None when there is none."""
+        ...
+
+    def password_hash_for(self, email: str) -> str | None:
+        """The stored password hash of a user; None for a user without one (or no user).
+
+        Kept apart from `User` so a hash never travels further than the password check.
+        """
+        ...
+
     # Token revocation
     def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
         """Refuse the token `jti` from now on; revoking it again changes nothing.

@@ -178,6 +178,20 @@ class SqlStore:
 
         return self._write(insert, f"user {email!r} already exists")
 
+    def find_user(self, email: str) -> User | None:
+        u = t.users.c
+        query = select(u.id, u.email, u.organization_id, u.permissions, u.is_admin)
+        row = self._one(query.where(u.email == email))
+        if row is None:
+            return None
+        permissions = tuple(row.permissions)
+        return User(row.id, row.email, row.organization_id, permissions, bool(row.is_admin))
+
+    def password_hash_for(self, email: str) -> str | None:
+        query = select(t.users.c.password_hash).where(t.users.c.email == email)
+        digest: str | None = self._scalar(query)
+        return digest
+
     # -- token revocation ----------------------------------------------------------------------
     def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
         def insert(conn: Connection) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from geoseries.api.native import datasets
+from geoseries.api.native import auth, datasets
 
 router = APIRouter()
+router.include_router(auth.router)
 router.include_router(datasets.router)
 
 __all__ = ["router"]

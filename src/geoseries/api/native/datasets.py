@@ -1,4 +1,4 @@
-"""`/datasets`: list, create, read and delete datasets with an organization API key.
+"""`/datasets`: list, create, read and delete datasets as the calling principal.
 
 Handlers parse, call a use case of `geoseries.query.datasets`, and render; who may see or delete
 what is decided there, not here.

@@ -1,0 +1,27 @@
+"""The API dialects: each a thin translator between its own shapes and the core.
+
+`router` gathers their routes; `register_errors` gives each its error body for its prefixes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from geoseries.api.dialects import kayrros, smartcitizen, spaceknow
+from geoseries.api.errors import ErrorRenderers
+
+router = APIRouter()
+router.include_router(kayrros.router)
+router.include_router(smartcitizen.router)
+router.include_router(spaceknow.router)
+
+
+def register_errors(renderers: ErrorRenderers) -> None:
+    """Register every dialect's error renderer for the path prefixes it owns."""
+    for prefix in kayrros.PREFIXES:
+        renderers.register(prefix, kayrros.render_error)
+    for prefix in smartcitizen.PREFIXES:
+        renderers.register(prefix, smartcitizen.render_error)
+
+
+__all__ = ["register_errors", "router"]

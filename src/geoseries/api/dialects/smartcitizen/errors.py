@@ -1,0 +1,65 @@
+"""Core errors in the Smart Citizen body `{id, message, url, errors}` (smartcitizen.md §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import Response
+
+from geoseries.api.errors import printable, status_for
+from geoseries.api.responses import json_response
+from geoseries.auth.login import WrongCredentials
+from geoseries.errors import (
+    BadRequest,
+    Conflict,
+    EndpointNotFound,
+    Forbidden,
+    GeoseriesError,
+    MethodNotAllowed,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    ValidationFailed,
+)
+
+AUTHENTICATION_URL = "https://developer.smartcitizen.me/#authentication"
+
+
+class ParameterMissing(BadRequest):
+    """A required parameter is absent or empty (Rails' `parameter_missing`)."""
+
+
+IDS: Mapping[type[GeoseriesError], tuple[int, str]] = {
+    ParameterMissing: (400, "parameter_missing"),
+    BadRequest: (400, "bad_request"),
+    ValidationFailed: (422, "unprocessable_entity"),
+    NotAuthenticated: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    EndpointNotFound: (404, "not_found"),
+    NotFound: (404, "record_not_found"),
+    MethodNotAllowed: (405, "method_not_allowed"),
+    Conflict: (409, "conflict"),
+    PayloadTooLarge: (413, "payload_too_large"),
+    Unavailable: (503, "service_unavailable"),
+}
+"""(status, id) of each core error class; subclasses take their nearest ancestor's entry."""
+
+
+def smartcitizen_status(error: GeoseriesError) -> tuple[int, str]:
+    for cls in type(error).__mro__:
+        if cls in IDS:
+            return IDS[cls]
+    return status_for(error), "internal_server_error"
+
+
+def render_error(error: GeoseriesError) -> Response:
+    status, error_id = smartcitizen_status(error)
+    message = printable(error.message)
+    errors = (
+        {error.field: [message]} if isinstance(error, ValidationFailed) and error.field else None
+    )
+    login_required = isinstance(error, NotAuthenticated) and not isinstance(error, WrongCredentials)
+    url = AUTHENTICATION_URL if login_required else None
+    body = {"id": error_id, "message": message, "url": url, "errors": errors}
+    return json_response(body, status)
