@@ -195,3 +195,28 @@ def test_retry_after_is_added_to_any_dialect_rendering() -> None:
     response = renderers.render("/v0/devices", RateLimited("slow down", retry_after=7))
     assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
     assert "Retry-After" not in renderers.render("/x", RateLimited("slow down")).headers
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        ("/v3/login", {"email": "a@b.c", "password": "x"}, {"code": "TOO_MANY_REQUESTS"}),
+        ("/v0/sessions", {"username": "a@b.c", "password": "x"}, {"id": "enhance_your_calm"}),
+    ],
+)
+def test_dialects_render_429_in_their_own_shape(
+    settings: Settings, path: str, body: dict[str, str], expected: dict[str, str]
+) -> None:
+    limited = settings.model_copy(
+        update={
+            "rate_limit": settings.rate_limit.model_copy(
+                update={"enabled": True, "login": "1/minute"}
+            )
+        }
+    )
+    with TestClient(create_app(limited)) as client:
+        client.post(path, json=body)
+        refused = client.post(path, json=body)
+    assert refused.status_code == 429
+    assert expected.items() <= refused.json().items()
+    assert int(refused.headers["Retry-After"]) > 0

@@ -18,6 +18,7 @@ from geoseries.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
     ValidationFailed,
 )
@@ -32,6 +33,7 @@ CODES: Mapping[type[GeoseriesError], tuple[int, str]] = {
     MethodNotAllowed: (405, "METHOD_NOT_ALLOWED"),
     Conflict: (409, "DUPLICATE_ENTITY"),
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    RateLimited: (429, "TOO_MANY_REQUESTS"),
     Unavailable: (503, "SERVICE_UNAVAILABLE"),
 }
 """(status, code) of each core error class; subclasses take their nearest ancestor's entry."""

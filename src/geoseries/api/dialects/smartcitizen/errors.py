@@ -19,6 +19,7 @@ from geoseries.errors import (
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Unavailable,
     ValidationFailed,
 )
@@ -41,6 +42,7 @@ IDS: Mapping[type[GeoseriesError], tuple[int, str]] = {
     MethodNotAllowed: (405, "method_not_allowed"),
     Conflict: (409, "conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
+    RateLimited: (429, "enhance_your_calm"),
     Unavailable: (503, "service_unavailable"),
 }
 """(status, id) of each core error class; subclasses take their nearest ancestor's entry."""
