@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,6 +38,8 @@ from geoseries.errors import (
 )
 
 logger = logging.getLogger("geoseries.api")
+
+T = TypeVar("T")
 
 STATUS: Mapping[type[GeoseriesError], int] = {
     BadRequest: 400,
@@ -67,11 +69,19 @@ ErrorRenderer = Callable[[GeoseriesError], Response]
 """Turns a core error into a complete response: status, headers and the dialect's body."""
 
 
-def status_for(error: GeoseriesError) -> int:
+def entry_for(table: Mapping[type[GeoseriesError], T], error: GeoseriesError, default: T) -> T:
+    """The table's entry for the error's class or its nearest ancestor, else `default`.
+
+    Every dialect maps core errors this way, so a new subclass inherits its parent's mapping.
+    """
     for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
+        if cls in table:
+            return table[cls]
+    return default
+
+
+def status_for(error: GeoseriesError) -> int:
+    return entry_for(STATUS, error, 500)
 
 
 def printable(text: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from geoseries.api.errors import printable, status_for
+from geoseries.api.errors import entry_for, printable, status_for
 from geoseries.api.responses import json_response
 from geoseries.auth.login import WrongCredentials
 from geoseries.errors import (
@@ -40,10 +40,7 @@ CODES: Mapping[type[GeoseriesError], tuple[int, str]] = {
 
 
 def kayrros_status(error: GeoseriesError) -> tuple[int, str]:
-    for cls in type(error).__mro__:
-        if cls in CODES:
-            return CODES[cls]
-    return status_for(error), "INTERNAL_SERVER_ERROR"
+    return entry_for(CODES, error, (status_for(error), "INTERNAL_SERVER_ERROR"))
 
 
 def render_error(error: GeoseriesError) -> Response:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from starlette.responses import Response
 
-from geoseries.api.errors import printable, status_for
+from geoseries.api.errors import entry_for, printable, status_for
 from geoseries.api.responses import json_response
 from geoseries.auth.login import WrongCredentials
 from geoseries.errors import (
@@ -49,10 +49,7 @@ IDS: Mapping[type[GeoseriesError], tuple[int, str]] = {
 
 
 def smartcitizen_status(error: GeoseriesError) -> tuple[int, str]:
-    for cls in type(error).__mro__:
-        if cls in IDS:
-            return IDS[cls]
-    return status_for(error), "internal_server_error"
+    return entry_for(IDS, error, (status_for(error), "internal_server_error"))
 
 
 def render_error(error: GeoseriesError) -> Response:
