@@ -72,8 +72,17 @@ def bob(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
 
 
 @pytest.fixture
-def root(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
+def acme_admin(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
+    """An admin user of acme: it administers acme only."""
     return log_in(client, "root@acme.example")
+
+
+@pytest.fixture
+def root(client: TestClient, keys: dict[str, dict[str, str]]) -> str:
+    """A global admin: an admin token of no organization (the operator's)."""
+    tokens = client.app.state.tokens  # type: ignore[attr-defined]
+    token: str = tokens.issue("root", extra={"admin": True}).token
+    return token
 
 
 # -- transports ----------------------------------------------------------------------------------
@@ -129,11 +138,19 @@ def test_an_admin_revokes_any_token(client: TestClient, root: str, bob: str) -> 
     assert client.get("/datasets", headers=bearer(root)).status_code == 200
 
 
+def test_an_organization_admin_revokes_its_organization_tokens(
+    client: TestClient, acme_admin: str, alice: str
+) -> None:
+    response = client.post("/auth/revoke", headers=bearer(acme_admin), json={"jti": jti_of(alice)})
+    assert response.status_code == 204
+    assert client.get("/datasets", headers=bearer(alice)).status_code == 401
+
+
 def test_others_may_not_revoke(
-    client: TestClient, keys: dict[str, dict[str, str]], alice: str, bob: str
+    client: TestClient, keys: dict[str, dict[str, str]], alice: str, bob: str, acme_admin: str
 ) -> None:
     body = {"jti": jti_of(bob)}
-    for headers in (bearer(alice), keys["globex"]):
+    for headers in (bearer(alice), keys["globex"], bearer(acme_admin)):
         refused = client.post("/auth/revoke", headers=headers, json=body)
         assert refused.status_code == 403
         assert refused.json()["error"] == "ACCESS-DENIED"

@@ -240,3 +240,22 @@ def test_password_hashes_never_appear_in_responses(client: TestClient, alice: st
         assert alice not in response.text
         assert "$argon2" not in response.text
         assert PASSWORD not in response.text
+
+
+def test_emails_are_case_insensitive(client: TestClient, app_store: Store) -> None:
+    add_organization(app_store, "acme")
+    app_store.create_user(
+        "Ann@Example.org",
+        organization_id=app_store.get_organization("acme").id,
+        password_hash=hash_password(PASSWORD),
+        permissions=[],
+        is_admin=False,
+    )
+    for spelling in ("ann@example.org", "Ann@Example.org", "ANN@EXAMPLE.ORG"):
+        response = kayrros(client, spelling)
+        assert response.status_code == 200, response.text
+        claims = jwt.decode(response.json()["token"], options={"verify_signature": False})
+        assert claims["sub"] == "ann@example.org"
+    assert spaceknow(client, username="ANN@example.org").status_code == 200
+    assert smartcitizen(client, "ann@EXAMPLE.org").status_code == 200
+    assert kayrros(client, "ann@example.org", "wrong password").status_code == 401

@@ -166,3 +166,31 @@ def test_bad_configuration_is_reported(run, monkeypatch: pytest.MonkeyPatch) -> 
     assert "placeholder" in run("migrate", code=2)
     monkeypatch.setenv("GEOSERIES_ENVIRONMENT", "development")
     assert "unsupported database URL" in run("migrate", "--database-url", "mysql://x", code=1)
+
+
+def test_dataset_share_and_unshare(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    run("org", "create", "acme")
+    run("org", "create", "globex")
+    run("dataset", "create", "private", "--org", "acme")
+    assert "shared with globex" in run("dataset", "share", "private", "--with", "globex")
+    run("dataset", "share", "private", "--with", "globex")  # idempotent
+    store = open_store(database_url)
+    try:
+        dataset = store.get_dataset("private")
+        assert [o.name for o in store.dataset_shares(dataset.id)] == ["globex"]
+    finally:
+        store.close()
+
+    assert "no longer shared" in run("dataset", "unshare", "private", "--with", "globex")
+    assert "not shared with globex" in run(
+        "dataset", "unshare", "private", "--with", "globex", code=1
+    )
+    assert "organization 'nobody' does not exist" in run(
+        "dataset", "share", "private", "--with", "nobody", code=1
+    )
+    assert "dataset 'missing' does not exist" in run(
+        "dataset", "share", "missing", "--with", "globex", code=1
+    )
+    assert "dataset 'missing' does not exist" in run(
+        "dataset", "unshare", "missing", "--with", "globex", code=1
+    )

@@ -8,6 +8,7 @@ import jwt
 import pytest
 from typer.testing import CliRunner
 
+from geoseries.auth.credentials import Credentials, resolve
 from geoseries.auth.tokens import TokenService
 from geoseries.cli.main import app
 from geoseries.cli.tokens import parse_duration
@@ -51,6 +52,25 @@ def test_created_token_verifies_and_a_revoked_one_does_not(run, database_url: st
             tokens().verify(token, revoked=store)
     finally:
         store.close()
+
+
+def test_admin_token_resolves_to_a_global_admin(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    plain = tokens().verify(run("token", "create", "--name", "bot").strip())
+    assert "admin" not in plain
+    token = run("token", "create", "--name", "operator", "--admin").strip()
+    store = open_store(database_url)
+    try:
+        principal = resolve(
+            Credentials(f"Bearer {token}", None, None, None),
+            store=store,
+            tokens=tokens(),
+            settings=Settings(secret_key=SECRET),  # type: ignore[arg-type]
+        )
+    finally:
+        store.close()
+    assert principal is not None
+    assert principal.is_global_admin
+    assert principal.organization_id is None
 
 
 def test_create_with_audience_issuer_and_expiry(run) -> None:  # type: ignore[no-untyped-def]

@@ -94,3 +94,26 @@ def test_duplicate_user_is_a_conflict(store: Store) -> None:
             permissions=[],
             is_admin=False,
         )
+
+
+def test_emails_are_stored_and_found_without_case(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="gs_aaaa")
+    user = store.create_user(
+        "Ann@Example.ORG",
+        organization_id=acme.id,
+        password_hash="$argon2id$ann",
+        permissions=[],
+        is_admin=False,
+    )
+    assert user.email == "ann@example.org"
+    for spelling in ("ann@example.org", "ANN@EXAMPLE.ORG", "Ann@Example.org"):
+        assert store.find_user(spelling) == user
+        assert store.password_hash_for(spelling) == "$argon2id$ann"
+    with pytest.raises(Conflict, match=r"ann@example\.org"):
+        store.create_user(
+            "ANN@example.org",
+            organization_id=acme.id,
+            password_hash=None,
+            permissions=[],
+            is_admin=False,
+        )

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from geoseries.auth.passwords import hash_password, verify_password
 from geoseries.auth.principal import Principal
-from geoseries.auth.tokens import TokenService
+from geoseries.auth.tokens import TokenService, jti_prefix
 from geoseries.errors import Forbidden, NotAuthenticated
 from geoseries.model import User
 
@@ -84,7 +84,14 @@ def _dummy_hash() -> str:
 
 
 def revoke(store: RevocationStore, caller: Principal, jti: str) -> None:
-    """Revoke the token `jti`: admins may revoke any token, a token may revoke itself."""
-    if not (caller.is_admin or (caller.kind == "token" and caller.token_id == jti)):
-        raise Forbidden("only an admin or the token itself may revoke a token")
+    """Revoke the token `jti`: a token may revoke itself, an organization's admins its tokens
+    (their `jti` starts with the organization's prefix), global admins any token."""
+    itself = caller.kind == "token" and caller.token_id == jti
+    own_organization = (
+        caller.is_admin
+        and caller.organization_id is not None
+        and jti.startswith(jti_prefix(caller.organization_id))
+    )
+    if not (itself or own_organization or caller.is_global_admin):
+        raise Forbidden("only an admin of the token's organization or the token may revoke it")
     store.revoke_token(jti, expires_at=None)

@@ -21,6 +21,22 @@ class Principal:
     token_id: str | None = None
     """The `jti` of the token it came from, so that token can be revoked."""
 
+    @property
+    def is_global_admin(self) -> bool:
+        """An admin credential of no organization (the operator's): it may do everything.
+
+        An admin user of an organization administers that organization only.
+        """
+        return self.is_admin and self.organization_id is None
+
+    def administers(self, organization_id: int | None) -> bool:
+        """Whether this principal is an admin of `organization_id` (or a global admin)."""
+        return self.is_global_admin or (
+            self.is_admin
+            and organization_id is not None
+            and organization_id == self.organization_id
+        )
+
     def can(self, *required: str) -> bool:
         """Whether every required permission is held (admins can everything)."""
         return self.is_admin or allowed(self.permissions, required)

@@ -17,7 +17,7 @@ from geoseries.cli.context import (
     opened_store,
     reports_errors,
 )
-from geoseries.errors import ValidationFailed
+from geoseries.errors import NotFound, ValidationFailed
 from geoseries.model import DatasetKind, DatasetSpec
 from geoseries.times import format_time
 
@@ -172,3 +172,37 @@ def dataset_delete(
             typer.confirm(f"Delete dataset {name} and all its data?", abort=True)
         store.delete_dataset(name)
     console.print(f"dataset {name} deleted", highlight=False)
+
+
+@dataset_app.command("share")
+@reports_errors
+def dataset_share(
+    name: str,
+    with_: str = typer.Option(..., "--with", help="The organization to share it with."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Share a dataset with an organization, whose principals may then read it."""
+    with opened_store(database_url, data_dir) as store:
+        dataset = store.get_dataset(name)
+        store.share_dataset(dataset.id, store.get_organization(with_).id)
+    console.print(f"dataset {name} shared with {with_}", highlight=False)
+
+
+@dataset_app.command("unshare")
+@reports_errors
+def dataset_unshare(
+    name: str,
+    with_: str = typer.Option(..., "--with", help="The organization to stop sharing it with."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """Stop sharing a dataset with an organization."""
+    with opened_store(database_url, data_dir) as store:
+        dataset = store.get_dataset(name)
+        organization = store.get_organization(with_)
+        try:
+            store.unshare_dataset(dataset.id, organization.id)
+        except NotFound:
+            raise NotFound(f"dataset {name} is not shared with {with_}", field="share") from None
+    console.print(f"dataset {name} no longer shared with {with_}", highlight=False)

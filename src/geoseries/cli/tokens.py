@@ -51,11 +51,14 @@ def token_create(
     permission: list[str] = typer.Option(
         [], "--permission", help="A dotted permission, e.g. features.read (repeat)."
     ),
+    admin: bool = typer.Option(
+        False, "--admin", help="An operator's token: administers every organization."
+    ),
 ) -> None:
     """Print a signed stateless JWT (its jti, to revoke it, goes to standard error)."""
     lifetime = None if exp is None else parse_duration(exp)
     issued = TokenService(load_settings()).issue_stateless(
-        name, permissions=permission, audience=aud, issuer=iss, lifetime=lifetime
+        name, permissions=permission, audience=aud, issuer=iss, lifetime=lifetime, admin=admin
     )
     errors.print(f"token {name}: jti {issued.jti}", highlight=False)
     print(issued.token)

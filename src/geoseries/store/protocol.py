@@ -105,7 +105,7 @@ class Store(Protocol):
     ) -> User: ...
 
     def find_user(self, email: str) -> User | None:
-        """The user with exactly this e-mail, None when there is none."""
+        """The user with this e-mail (compared without case), None when there is none."""
         ...
 
     def password_hash_for(self, email: str) -> str | None:
@@ -133,6 +133,23 @@ class Store(Protocol):
     def list_datasets(self) -> list[Dataset]: ...
 
     def delete_dataset(self, name: str) -> None: ...
+
+    # Dataset sharing
+    def share_dataset(self, dataset_id: int, organization_id: int) -> None:
+        """Share a dataset with an organization; sharing it again changes nothing."""
+        ...
+
+    def unshare_dataset(self, dataset_id: int, organization_id: int) -> None:
+        """Stop sharing a dataset with an organization; NotFound when it was not shared."""
+        ...
+
+    def dataset_shares(self, dataset_id: int) -> list[Organization]:
+        """The organizations a dataset is shared with, ordered by name."""
+        ...
+
+    def shared_with(self, organization_id: int) -> set[int]:
+        """Ids of the datasets shared with an organization (one query, for visibility tests)."""
+        ...
 
     # Reading
     def iter_features(self, dataset: Dataset, *, bbox: BBox | None = None) -> Iterator[Feature]:

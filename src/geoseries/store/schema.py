@@ -101,6 +101,16 @@ datasets = Table(
     _created(),
 )
 
+dataset_shares = Table(
+    "dataset_shares",
+    metadata,
+    Column("dataset_id", Id, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "organization_id", Id, ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    _created(),
+)
+
 collections = Table(
     "collections",
     metadata,
@@ -285,6 +295,7 @@ Index(
 )
 Index("api_keys_organization", api_keys.c.organization_id)
 Index("users_organization", users.c.organization_id)
+Index("dataset_shares_organization", dataset_shares.c.organization_id)
 Index("components_device_sensor", components.c.device_id, components.c.sensor_id, unique=True)
 Index("components_device_key", components.c.device_id, components.c.key, unique=True)
 Index("stats_organization_created", stats.c.organization_id, stats.c.created_at)

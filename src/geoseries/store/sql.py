@@ -161,11 +161,13 @@ class SqlStore:
         permissions: Sequence[str],
         is_admin: bool,
     ) -> User:
+        stored_email = normalized_email(email)
+
         def insert(conn: Connection) -> User:
             user_id = conn.execute(
                 t.users.insert()
                 .values(
-                    email=email,
+                    email=stored_email,
                     organization_id=organization_id,
                     password_hash=password_hash,
                     permissions=list(permissions),
@@ -174,21 +176,21 @@ class SqlStore:
                 )
                 .returning(t.users.c.id)
             ).scalar_one()
-            return User(user_id, email, organization_id, tuple(permissions), is_admin)
+            return User(user_id, stored_email, organization_id, tuple(permissions), is_admin)
 
-        return self._write(insert, f"user {email!r} already exists")
+        return self._write(insert, f"user {stored_email!r} already exists")
 
     def find_user(self, email: str) -> User | None:
         u = t.users.c
         query = select(u.id, u.email, u.organization_id, u.permissions, u.is_admin)
-        row = self._one(query.where(u.email == email))
+        row = self._one(query.where(u.email == normalized_email(email)))
         if row is None:
             return None
         permissions = tuple(row.permissions)
         return User(row.id, row.email, row.organization_id, permissions, bool(row.is_admin))
 
     def password_hash_for(self, email: str) -> str | None:
-        query = select(t.users.c.password_hash).where(t.users.c.email == email)
+        query = select(t.users.c.password_hash).where(t.users.c.email == normalized_email(email))
         digest: str | None = self._scalar(query)
         return digest
 
@@ -277,6 +279,48 @@ class SqlStore:
             conn.execute(delete(t.datasets).where(t.datasets.c.id == dataset.id))
 
         self._write(remove)
+
+    # -- dataset sharing -----------------------------------------------------------------------
+    def share_dataset(self, dataset_id: int, organization_id: int) -> None:
+        def insert(conn: Connection) -> None:
+            conn.execute(
+                self._insert(t.dataset_shares)
+                .values(dataset_id=dataset_id, organization_id=organization_id, created_at=now_ms())
+                .on_conflict_do_nothing(  # type: ignore[attr-defined]
+                    index_elements=["dataset_id", "organization_id"]
+                )
+            )
+
+        self._write(insert, "the dataset or the organization does not exist")
+
+    def unshare_dataset(self, dataset_id: int, organization_id: int) -> None:
+        s = t.dataset_shares.c
+
+        def remove(conn: Connection) -> int:
+            query = delete(t.dataset_shares).where(
+                s.dataset_id == dataset_id, s.organization_id == organization_id
+            )
+            return conn.execute(query).rowcount
+
+        if not self._write(remove):
+            raise NotFound("the dataset is not shared with that organization", field="share")
+
+    def dataset_shares(self, dataset_id: int) -> list[Organization]:
+        o, s = t.organizations.c, t.dataset_shares.c
+        query = (
+            select(o.id, o.name, o.created_at)
+            .select_from(t.organizations.join(t.dataset_shares, s.organization_id == o.id))
+            .where(s.dataset_id == dataset_id)
+            .order_by(o.name)
+        )
+        return [
+            Organization(id=r.id, name=r.name, created_at=r.created_at) for r in self._all(query)
+        ]
+
+    def shared_with(self, organization_id: int) -> set[int]:
+        s = t.dataset_shares.c
+        query = select(s.dataset_id).where(s.organization_id == organization_id)
+        return {row.dataset_id for row in self._all(query)}
 
     # -- reading -------------------------------------------------------------------------------
     def iter_features(self, dataset: Dataset, *, bbox: BBox | None = None) -> Iterator[Feature]:
@@ -485,6 +529,11 @@ class SqlWriter:
                 (row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk)))
             )
         return found
+
+
+def normalized_email(email: str) -> str:
+    """E-mails are compared without case: `Ann@Example.org` and `ann@example.org` are one user."""
+    return email.lower()
 
 
 def _finite_or_none(value: float | None) -> bool:

@@ -1,4 +1,4 @@
-"""`/datasets`: list, create, read and delete datasets as the calling principal.
+"""`/datasets`: list, create, read, delete and share datasets as the calling principal.
 
 Handlers parse, call a use case of `geoseries.query.datasets`, and render; who may see or delete
 what is decided there, not here.
@@ -99,11 +99,15 @@ class DatasetOut(BaseModel):
     organization: str | None
     public: bool
     created_at: str = Field(description="ISO 8601 UTC instant with milliseconds.")
+    shared_with: list[str] | None = Field(
+        None,
+        description="Organizations it is shared with; only `GET /datasets/{name}` by its owners.",
+    )
 
 
 def render_dataset(view: DatasetView) -> dict[str, Any]:
     d = view.dataset
-    return {
+    rendered: dict[str, Any] = {
         "name": d.name,
         "kind": d.kind.value,
         "featureId": d.feature_id,
@@ -114,6 +118,9 @@ def render_dataset(view: DatasetView) -> dict[str, Any]:
         "public": d.public,
         "createdAt": iso_instant(d.created_at),
     }
+    if view.shared_with is not None:
+        rendered["sharedWith"] = list(view.shared_with)
+    return rendered
 
 
 def iso_instant(ms: int) -> str:
@@ -147,7 +154,10 @@ def create_dataset(body: DatasetIn, store: AppStore, caller: Caller) -> Response
 
 
 @router.get(
-    "/{name}", response_model=DatasetOut, responses=error_responses(404), summary="One dataset"
+    "/{name}",
+    response_model=DatasetOut,
+    responses=error_responses(404),
+    summary="One dataset",
 )
 def get_dataset(name: str, store: AppStore, caller: Caller) -> Response:
     return json_response(render_dataset(datasets.get_visible(store, caller, name)))
@@ -162,4 +172,28 @@ def get_dataset(name: str, store: AppStore, caller: Caller) -> Response:
 )
 def delete_dataset(name: str, store: AppStore, caller: Caller) -> Response:
     datasets.delete_owned(store, caller, name)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{name}/shares/{organization}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(403, 404),
+    summary="Share a dataset with an organization (admins of its owner)",
+)
+def share_dataset(name: str, organization: str, store: AppStore, caller: Caller) -> Response:
+    datasets.share(store, caller, name, organization)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{name}/shares/{organization}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(403, 404),
+    summary="Stop sharing a dataset with an organization (admins of its owner)",
+)
+def unshare_dataset(name: str, organization: str, store: AppStore, caller: Caller) -> Response:
+    datasets.unshare(store, caller, name, organization)
     return Response(status_code=204)

@@ -1,0 +1,278 @@
+"""The tenant-isolation matrix: organization B against everything organization A owns.
+
+Organizations acme (A) and globex (B) each have an admin, a plain user (tokens from the login
+endpoint) and an API key. For every endpoint that reads or writes an owned object, each principal
+of B is refused (404 when it cannot see the object, 403 when it can), and the store shows the
+object unchanged afterwards. After A shares its dataset with B, B reads it but still may not
+delete or share it; after A unshares it, B is refused again. No response of the matrix carries a
+password hash, an API key, or the name of another organization's private dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from pydantic import SecretStr
+
+from geoseries.auth.passwords import hash_password
+from geoseries.settings import Settings
+from geoseries.store import Store
+from tests.api.conftest import add_organization
+
+PASSWORD = "correct horse battery"
+TARGET = "acme.private"
+"""A's private dataset every case aims at."""
+SECRET = "acme.secret"
+"""Another private dataset of A that B never names: no response to B may mention it."""
+B_SECRET = "globex.secret"
+"""B's private dataset: no response to A may mention it."""
+SHARES_AT_START = ("initech",)
+"""A's dataset is shared with a third organization B must not learn about."""
+
+B_PRINCIPALS = ("b_admin", "b_user", "b_key")
+
+
+@cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The test settings with a secret long enough for HS256 (no short-key warnings)."""
+    return settings.model_copy(update={"secret_key": SecretStr("s" * 48)})
+
+
+USERS = {
+    "a_admin": ("admin@acme.example", "acme", True),
+    "a_user": ("user@acme.example", "acme", False),
+    "b_admin": ("admin@globex.example", "globex", True),
+    "b_user": ("user@globex.example", "globex", False),
+}
+"""Principals that log in (`/v3/login`, on first use); a_key and b_key are API keys."""
+
+
+@dataclass
+class World:
+    client: TestClient
+    store: Store
+    headers: dict[str, dict[str, str]]
+    """Credentials by principal name, filled as principals log in."""
+    bodies: list[tuple[str, str]] = field(default_factory=list)
+    """(principal, response text) of every request made through `call`."""
+
+    def auth(self, principal: str) -> dict[str, str]:
+        if principal not in self.headers:
+            token = log_in(self.client, USERS[principal][0])
+            self.headers[principal] = {"Authorization": f"Bearer {token}"}
+        return self.headers[principal]
+
+    def call(self, principal: str, method: str, path: str, **kwargs: Any) -> Response:
+        response = self.client.request(method, path, headers=self.auth(principal), **kwargs)
+        self.bodies.append((principal, response.text))
+        return response
+
+    @property
+    def secrets(self) -> list[str]:
+        """API keys and tokens that must never be echoed."""
+        return [
+            value.removeprefix("Bearer ") for h in self.headers.values() for value in h.values()
+        ]
+
+    @property
+    def a_user_jti(self) -> str:
+        token = self.auth("a_user")["Authorization"].removeprefix("Bearer ")
+        jti: str = jwt.decode(token, options={"verify_signature": False})["jti"]
+        return jti
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """What B must not change: A's dataset, whom it is shared with, A's token."""
+        dataset = self.store.get_dataset(TARGET)
+        shares = tuple(o.name for o in self.store.dataset_shares(dataset.id))
+        return dataset, shares, self.store.is_token_revoked(self.a_user_jti)
+
+    def share(self, organization: str) -> None:
+        path = f"/datasets/{TARGET}/shares/{organization}"
+        assert self.call("a_admin", "POST", path).status_code == 204
+
+    def unshare(self, organization: str) -> None:
+        path = f"/datasets/{TARGET}/shares/{organization}"
+        assert self.call("a_admin", "DELETE", path).status_code == 204
+
+
+def log_in(client: TestClient, email: str) -> str:
+    response = client.post("/v3/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+@pytest.fixture
+def world(client: TestClient, app_store: Store) -> World:
+    keys = {org: add_organization(app_store, org) for org in ("acme", "globex", "initech")}
+    for email, org, admin in USERS.values():
+        app_store.create_user(
+            email,
+            organization_id=app_store.get_organization(org).id,
+            password_hash=password_hash(),
+            permissions=[],
+            is_admin=admin,
+        )
+    world = World(
+        client=client, store=app_store, headers={"a_key": keys["acme"], "b_key": keys["globex"]}
+    )
+    for principal, name in (("a_key", TARGET), ("a_key", SECRET), ("b_key", B_SECRET)):
+        created = world.call(principal, "POST", "/datasets", json={"name": name})
+        assert created.status_code == 201, created.text
+    target = app_store.get_dataset(TARGET)
+    for organization in SHARES_AT_START:  # through the store: the HTTP route is tested below
+        app_store.share_dataset(target.id, app_store.get_organization(organization).id)
+    return world
+
+
+def prepare(world: World, state: str) -> None:
+    """Bring A's dataset to `state`: private, shared with B, or shared with B then unshared."""
+    if state in ("shared", "unshared"):
+        world.share("globex")
+    if state == "unshared":
+        world.unshare("globex")
+
+
+# -- the endpoints: each sends one request as `principal` against what A owns ------------------
+
+Endpoint = Callable[[World, str], Response]
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "GET /datasets": lambda w, p: w.call(p, "GET", "/datasets"),
+    "GET /datasets/{name}": lambda w, p: w.call(p, "GET", f"/datasets/{TARGET}"),
+    "DELETE /datasets/{name}": lambda w, p: w.call(p, "DELETE", f"/datasets/{TARGET}"),
+    "POST /datasets/{name}/shares/{B}": lambda w, p: w.call(
+        p, "POST", f"/datasets/{TARGET}/shares/globex"
+    ),
+    "DELETE /datasets/{name}/shares/{other}": lambda w, p: w.call(
+        p, "DELETE", f"/datasets/{TARGET}/shares/initech"
+    ),
+    "DELETE /datasets/{name}/shares/{B}": lambda w, p: w.call(
+        p, "DELETE", f"/datasets/{TARGET}/shares/globex"
+    ),
+    "POST /auth/revoke (A's token)": lambda w, p: w.call(
+        p, "POST", "/auth/revoke", json={"jti": w.a_user_jti}
+    ),
+}
+
+# (state of A's dataset, endpoint, status for every principal of B); one line per case.
+MATRIX = [
+    ("private", "GET /datasets", 200),  # listed without A's dataset
+    ("private", "GET /datasets/{name}", 404),
+    ("private", "DELETE /datasets/{name}", 404),
+    ("private", "POST /datasets/{name}/shares/{B}", 404),
+    ("private", "DELETE /datasets/{name}/shares/{other}", 404),
+    ("private", "POST /auth/revoke (A's token)", 403),
+    ("shared", "GET /datasets", 200),  # listed with A's dataset
+    ("shared", "GET /datasets/{name}", 200),
+    ("shared", "DELETE /datasets/{name}", 403),
+    ("shared", "POST /datasets/{name}/shares/{B}", 403),
+    ("shared", "DELETE /datasets/{name}/shares/{other}", 403),
+    ("shared", "DELETE /datasets/{name}/shares/{B}", 403),
+    ("shared", "POST /auth/revoke (A's token)", 403),
+    ("unshared", "GET /datasets", 200),  # listed without A's dataset again
+    ("unshared", "GET /datasets/{name}", 404),
+    ("unshared", "DELETE /datasets/{name}", 404),
+    ("unshared", "POST /datasets/{name}/shares/{B}", 404),
+    ("unshared", "DELETE /datasets/{name}/shares/{other}", 404),
+    ("unshared", "POST /auth/revoke (A's token)", 403),
+]
+
+
+@pytest.mark.parametrize("principal", B_PRINCIPALS)
+@pytest.mark.parametrize(
+    ("state", "endpoint", "status"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}") for case in MATRIX],
+)
+def test_another_organization_is_refused(
+    world: World, state: str, endpoint: str, status: int, principal: str
+) -> None:
+    prepare(world, state)
+    before = world.snapshot()
+
+    response = ENDPOINTS[endpoint](world, principal)
+
+    assert response.status_code == status, response.text
+    assert world.snapshot() == before
+    visible = state == "shared"
+    if endpoint == "GET /datasets":
+        listed = [d["name"] for d in response.json()]
+        assert (TARGET in listed) is visible
+        assert B_SECRET in listed
+    if endpoint == "GET /datasets/{name}" and visible:
+        assert response.json()["name"] == TARGET
+        assert "sharedWith" not in response.json()  # B does not learn who else shares it
+    assert_nothing_leaks(world)
+
+
+def test_the_owner_sees_its_shares_and_nothing_of_b(world: World) -> None:
+    world.share("globex")
+    for principal in ("a_admin", "a_user", "a_key"):
+        shown = world.call(principal, "GET", f"/datasets/{TARGET}")
+        assert shown.status_code == 200
+        assert shown.json()["sharedWith"] == ["globex", "initech"]
+        listed = [d["name"] for d in world.call(principal, "GET", "/datasets").json()]
+        assert listed == [TARGET, SECRET]
+        unrecorded = world.client.get(f"/datasets/{B_SECRET}", headers=world.auth(principal))
+        assert unrecorded.status_code == 404  # its 404 echoes the name A asked about
+    assert_nothing_leaks(world)
+
+
+def test_only_the_owner_admins_share(world: World) -> None:
+    path = f"/datasets/{TARGET}/shares/globex"
+    for principal in ("a_user", "a_key"):
+        assert world.call(principal, "POST", path).status_code == 403
+        assert (
+            world.call(principal, "DELETE", f"/datasets/{TARGET}/shares/initech").status_code == 403
+        )
+    assert world.snapshot()[1] == SHARES_AT_START
+    assert world.call("a_admin", "POST", path).status_code == 204
+    assert world.call("a_admin", "POST", path).status_code == 204  # idempotent
+    assert world.snapshot()[1] == ("globex", "initech")
+    assert world.call("a_admin", "POST", f"/datasets/{TARGET}/shares/nobody").status_code == 404
+    assert world.call("a_admin", "DELETE", path).status_code == 204
+    assert world.call("a_admin", "DELETE", path).status_code == 404  # no longer shared
+    assert world.snapshot()[1] == SHARES_AT_START
+    assert_nothing_leaks(world)
+
+
+def test_a_global_admin_may_do_everything(world: World) -> None:
+    tokens = world.client.app.state.tokens  # type: ignore[attr-defined]
+    world.headers["root"] = {
+        "Authorization": f"Bearer {tokens.issue('root', extra={'admin': True}).token}"
+    }
+    assert world.call("root", "POST", f"/datasets/{B_SECRET}/shares/acme").status_code == 204
+    assert world.call("a_user", "GET", f"/datasets/{B_SECRET}").status_code == 200
+    assert world.call("root", "DELETE", f"/datasets/{TARGET}").status_code == 204
+    assert world.call("a_user", "GET", f"/datasets/{TARGET}").status_code == 404
+
+
+def test_the_owning_organization_deletes(world: World) -> None:
+    world.share("globex")
+    assert world.call("a_user", "DELETE", f"/datasets/{TARGET}").status_code == 204
+    assert world.call("b_user", "GET", f"/datasets/{TARGET}").status_code == 404
+    assert world.store.shared_with(world.store.get_organization("globex").id) == set()
+
+
+def assert_nothing_leaks(world: World) -> None:
+    """No hash, key or token in any body; no private dataset shown to another organization."""
+    for principal, body in world.bodies:
+        assert "$argon2" not in body
+        for secret in world.secrets:
+            assert secret not in body
+        hidden = SECRET if principal.startswith("b_") else B_SECRET
+        assert hidden not in body, (principal, body)
+        if principal.startswith("b_"):
+            assert "initech" not in body, body
