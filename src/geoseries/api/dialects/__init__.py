@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from geoseries.api.dialects import kayrros, smartcitizen, spaceknow
+from geoseries.api.dialects import kano, kayrros, smartcitizen, spaceknow
 from geoseries.api.errors import ErrorRenderers
 
 router = APIRouter()
@@ -18,6 +18,8 @@ router.include_router(spaceknow.router)
 
 def register_errors(renderers: ErrorRenderers) -> None:
     """Register every dialect's error renderer for the path prefixes it owns."""
+    for prefix in kano.PREFIXES:  # `/api`; a longer prefix such as MONARC's `/api/v2` wins
+        renderers.register(prefix, kano.render_error)
     for prefix in kayrros.PREFIXES:
         renderers.register(prefix, kayrros.render_error)
     for prefix in smartcitizen.PREFIXES:
