@@ -83,6 +83,17 @@ class MqttSettings(BaseModel):
     )
 
 
+class FeaturesSettings(BaseModel):
+    """Pages of the features APIs (Kano: `paginate: {default: 5000, max: 5000}`)."""
+
+    default_limit: Annotated[int, Field(ge=1)] = Field(
+        5000, description="Documents per page when a query gives no `$limit`."
+    )
+    max_limit: Annotated[int, Field(ge=1)] = Field(
+        5000, description="Most documents per page, whatever `$limit` asks."
+    )
+
+
 class JwtAlgorithm(StrEnum):
     HS256 = "HS256"
     HS384 = "HS384"
@@ -158,6 +169,7 @@ class Settings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
+    features: FeaturesSettings = Field(default_factory=FeaturesSettings)
     api_key_authentication: bool = Field(
         True, description="Accept organization API keys (`X-API-KEY`); false switches them off."
     )

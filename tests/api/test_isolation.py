@@ -22,6 +22,9 @@ from httpx2 import Response
 from pydantic import SecretStr
 
 from geoseries.auth.passwords import hash_password
+from geoseries.geometry import point
+from geoseries.model import FeatureInput
+from geoseries.queries import DocumentQuery
 from geoseries.settings import Settings
 from geoseries.store import Store
 from tests.api.conftest import add_organization
@@ -34,6 +37,8 @@ SECRET = "acme.secret"
 B_SECRET = "globex.secret"
 """B's private dataset: no response to A may mention it."""
 SHARES_AT_START = ("initech",)
+GAUGE = "gauge-1"
+"""A feature of A's dataset, for the Kano features endpoints."""
 """A's dataset is shared with a third organization B must not learn about."""
 
 B_PRINCIPALS = ("b_admin", "b_user", "b_key")
@@ -96,7 +101,8 @@ class World:
         """What B must not change: A's dataset, whom it is shared with, A's token."""
         dataset = self.store.get_dataset(TARGET)
         shares = tuple(o.name for o in self.store.dataset_shares(dataset.id))
-        return dataset, shares, self.store.is_token_revoked(self.a_user_jti)
+        documents = list(self.store.find_documents(dataset, DocumentQuery()))
+        return dataset, shares, self.store.is_token_revoked(self.a_user_jti), documents
 
     def share(self, organization: str) -> None:
         path = f"/datasets/{TARGET}/shares/{organization}"
@@ -122,7 +128,7 @@ def world(client: TestClient, app_store: Store) -> World:
             email,
             organization_id=app_store.get_organization(org).id,
             password_hash=password_hash(),
-            permissions=[],
+            permissions=["features"],  # so Kano refusals come from ownership, not permissions
             is_admin=admin,
         )
     world = World(
@@ -132,6 +138,8 @@ def world(client: TestClient, app_store: Store) -> World:
         created = world.call(principal, "POST", "/datasets", json={"name": name})
         assert created.status_code == 201, created.text
     target = app_store.get_dataset(TARGET)
+    with app_store.writer() as writer:
+        writer.upsert_features(target, [FeatureInput(GAUGE, point(1.0, 45.0), {"level": 1})])
     for organization in SHARES_AT_START:  # through the store: the HTTP route is tested below
         app_store.share_dataset(target.id, app_store.get_organization(organization).id)
     return world
@@ -165,6 +173,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "POST /auth/revoke (A's token)": lambda w, p: w.call(
         p, "POST", "/auth/revoke", json={"jti": w.a_user_jti}
     ),
+    "GET /api/{name}": lambda w, p: w.call(p, "GET", f"/api/{TARGET}"),
+    "GET /api/{name}/{id}": lambda w, p: w.call(p, "GET", f"/api/{TARGET}/{GAUGE}"),
+    "POST /api/{name}": lambda w, p: w.call(
+        p, "POST", f"/api/{TARGET}", json={"_id": "intruder", "properties": {}}
+    ),
+    "PATCH /api/{name}/{id}": lambda w, p: w.call(
+        p, "PATCH", f"/api/{TARGET}/{GAUGE}", json={"properties.level": 2}
+    ),
+    "DELETE /api/{name}/{id}": lambda w, p: w.call(p, "DELETE", f"/api/{TARGET}/{GAUGE}"),
+    "PUT /api/{name}/{id}": lambda w, p: w.call(p, "PUT", f"/api/{TARGET}/{GAUGE}", json={}),
 }
 
 # (state of A's dataset, endpoint, status for every principal of B); one line per case.
@@ -188,6 +206,17 @@ MATRIX = [
     ("unshared", "POST /datasets/{name}/shares/{B}", 404),
     ("unshared", "DELETE /datasets/{name}/shares/{other}", 404),
     ("unshared", "POST /auth/revoke (A's token)", 403),
+    *[
+        (state, name, 404)
+        for state in ("private", "unshared")
+        for name in ENDPOINTS
+        if " /api/" in name
+    ],
+    *[  # shared: B may read (an API key without permissions may not) but never writes
+        ("shared", name, 403)
+        for name in ENDPOINTS
+        if " /api/" in name and not name.startswith("GET")
+    ],
 ]
 
 
@@ -276,3 +305,21 @@ def assert_nothing_leaks(world: World) -> None:
         assert hidden not in body, (principal, body)
         if principal.startswith("b_"):
             assert "initech" not in body, body
+
+
+def test_the_owner_uses_its_dataset_through_kano(world: World) -> None:
+    """The positive control of the Kano rows above: the same requests succeed for A."""
+    listed = world.call("a_user", "GET", f"/api/{TARGET}")
+    assert listed.status_code == 200
+    assert [f["_id"] for f in listed.json()["features"]] == [GAUGE]
+    path = f"/api/{TARGET}/{GAUGE}"
+    patched = world.call("a_user", "PATCH", path, json={"properties.level": 2})
+    assert patched.json()["properties"] == {"level": 2}
+    world.share("globex")
+    shown = world.call("b_user", "GET", path)
+    assert (shown.status_code, shown.json()["properties"]) == (200, {"level": 2})
+    refused = world.call("b_key", "GET", path)  # an API key holds no features permission
+    assert refused.status_code == 403
+    assert world.call("a_key", "GET", path).status_code == 403
+    assert world.call("a_user", "DELETE", path).status_code == 200
+    assert_nothing_leaks(world)

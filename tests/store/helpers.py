@@ -73,3 +73,14 @@ def table_count(store: Store, table: Table) -> int:
     assert isinstance(store, SqlStore)
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def documents(store: Store, dataset: Dataset, **query: Any) -> list[Any]:
+    """The documents of a DocumentQuery built from `query`."""
+    from geoseries.queries import DocumentQuery
+
+    return list(store.find_documents(dataset, DocumentQuery(**query)))
+
+
+def document_ids(store: Store, dataset: Dataset, **query: Any) -> list[str]:
+    return [document.id for document in documents(store, dataset, **query)]

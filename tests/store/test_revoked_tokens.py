@@ -36,3 +36,14 @@ def test_long_and_odd_token_ids(store: Store) -> None:
     for jti in odd:
         store.revoke_token(jti, expires_at=None)
     assert all(store.is_token_revoked(jti) for jti in odd)
+
+
+def test_entries_of_expired_tokens_are_purged_on_the_next_revocation(store: Store) -> None:
+    store.revoke_token("old", expires_at=now_ms() - 1)
+    store.revoke_token("forever", expires_at=None)
+    store.revoke_token("later", expires_at=now_ms() + 60_000)
+    store.revoke_token("new", expires_at=None)
+    assert isinstance(store, SqlStore)
+    with store.engine.connect() as conn:
+        kept = {row.jti for row in conn.execute(select(t.revoked_tokens))}
+    assert kept == {"forever", "later", "new"}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from itertools import chain
+from typing import Any, TypeVar
 
 import orjson
 
 CHUNK_ITEMS = 500
+T = TypeVar("T")
 
 
 def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> Iterator[bytes]:
@@ -28,6 +30,34 @@ def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> It
         parts.append(b',"' + name.encode() + b'":' + orjson.dumps(value))
     parts.append(b"}")
     yield b"".join(parts)
+
+
+def json_array(items: Iterable[Any]) -> Iterator[bytes]:
+    """`[...]` streamed item by item."""
+    parts: list[bytes] = [b"["]
+    first = True
+    for item in items:
+        parts.append(orjson.dumps(item) if first else b"," + orjson.dumps(item))
+        first = False
+        if len(parts) >= CHUNK_ITEMS:
+            yield b"".join(parts)
+            parts = []
+    parts.append(b"]")
+    yield b"".join(parts)
+
+
+def primed(items: Iterable[T]) -> Iterator[T]:
+    """`items` with its first element already taken: a lazy query fails now, not mid-stream.
+
+    Streaming responses send their status before the body; an error raised by the first read
+    of a database cursor (a refused query) must surface while an error status can still be sent.
+    """
+    iterator = iter(items)
+    try:
+        head = next(iterator)
+    except StopIteration:
+        return iter(())
+    return chain((head,), iterator)
 
 
 def ndjson(objects: Iterable[dict[str, Any]]) -> Iterator[bytes]:

@@ -19,7 +19,7 @@ from typing import Any
 from geoseries.errors import InputRowError, ValidationFailed
 from geoseries.geometry import geometry_bounds, point
 from geoseries.model import Dataset, FeatureInput, JSONObject
-from geoseries.times import parse_time
+from geoseries.times import EARLIEST, LATEST, parse_time
 
 ObservationTuple = tuple[str, str, int, float]
 """(feature key, variable, time in ms, value)."""
@@ -152,6 +152,8 @@ class RecordReader:
 
     def _time(self, value: Any, line: int) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
+            if not EARLIEST <= value <= LATEST:
+                raise self._error(line, f"time {value} falls outside years 1-9999", field="time")
             return value
         if not isinstance(value, str) or not value:
             raise self._error(line, "missing time", field="time")

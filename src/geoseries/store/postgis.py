@@ -33,6 +33,7 @@ from sqlalchemy.sql.dml import Insert
 from geoseries.errors import ValidationFailed
 from geoseries.model import BBox, ObservationValues
 from geoseries.store.errors import translated
+from geoseries.store.json_sql import PostgresJson
 from geoseries.store.sql import SqlStore
 from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
@@ -76,6 +77,7 @@ def postgres_engine(url: str) -> Engine:
 
 class PostgisStore(SqlStore):
     backend = "postgresql"
+    json_sql = PostgresJson()
 
     def _insert(self, table: Table) -> Insert:
         return pg_insert(table)

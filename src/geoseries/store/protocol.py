@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from geoseries.filters import Field, Filter
 from geoseries.model import (
     BBox,
     Dataset,
@@ -22,6 +23,7 @@ from geoseries.model import (
     Organization,
     User,
 )
+from geoseries.queries import Document, DocumentQuery, SeriesPoint, SeriesQuery
 
 SeriesKey = tuple[str, str]
 """(feature key, variable)."""
@@ -64,6 +66,22 @@ class Writer(Protocol):
         `resolve_series` does) and the future gives placeholder -> series id, possibly before
         the write is done, so the caller never waits for it.
         """
+        ...
+
+    def features_by_key(self, dataset: Dataset, keys: Sequence[str]) -> dict[str, Feature]:
+        """The stored features of `dataset` (itself, not its stations) among `keys`."""
+        ...
+
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
+        """Insert new features (key -> row id); Conflict when a key is taken or repeated."""
+        ...
+
+    def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
+        """Delete features with their series and observations; returns how many went."""
+        ...
+
+    def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
+        """Delete the observations of `dataset` of one feature at one instant."""
         ...
 
 
@@ -165,6 +183,28 @@ class Store(Protocol):
         ...
 
     def count_observations(self, dataset: Dataset) -> int: ...
+
+    # Documents: what a features API lists (see geoseries.queries)
+    def find_documents(self, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
+        """One page of the documents passing `query.where`, in its order."""
+        ...
+
+    def count_documents(self, dataset: Dataset, where: Filter) -> int:
+        """How many documents pass `where`."""
+        ...
+
+    def get_document(self, dataset: Dataset, document_id: str) -> Document:
+        """The document with this id; NotFound when there is none."""
+        ...
+
+    def distinct_values(self, dataset: Dataset, field: Field, where: Filter) -> list[object]:
+        """The distinct values of `field` among documents passing `where` (missing ones left
+        out), ordered by value."""
+        ...
+
+    def series_points(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
+        """The values of the query's elements per group, ordered as SeriesPoint says."""
+        ...
 
     def record_ingest_error(
         self, *, topic: str, message: str, error: str, dataset_id: int | None

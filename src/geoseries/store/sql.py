@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import NotAuthenticated, NotFound, ValidationFailed
+from geoseries.filters import Field, Filter
 from geoseries.geometry import geometry_bounds
 from geoseries.model import (
     DATASET_NAME,
@@ -44,8 +45,11 @@ from geoseries.model import (
     User,
     now_ms,
 )
+from geoseries.queries import Document, DocumentQuery, SeriesPoint, SeriesQuery
+from geoseries.store import document_writes, documents, series_points
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
+from geoseries.store.json_sql import JsonSql
 from geoseries.store.protocol import SeriesKey
 
 T = TypeVar("T")
@@ -56,6 +60,8 @@ class SqlStore:
     """Store over a SQLAlchemy engine. Reads use pooled connections; writes use `_write`."""
 
     backend = "sql"
+    json_sql = JsonSql()
+    """How the backend reads JSON and folds text (document filters)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -196,7 +202,11 @@ class SqlStore:
 
     # -- token revocation ----------------------------------------------------------------------
     def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
+        """Also purges entries of tokens that have expired since: they are refused anyway."""
+
         def insert(conn: Connection) -> None:
+            revoked = t.revoked_tokens.c
+            conn.execute(delete(t.revoked_tokens).where(revoked.expires_at < now_ms()))
             conn.execute(
                 self._insert(t.revoked_tokens)
                 .values(jti=jti, revoked_at=now_ms(), expires_at=expires_at)
@@ -373,6 +383,22 @@ class SqlStore:
         )
         return int(self._scalar(query))
 
+    # -- documents (see documents.py and series_points.py) --------------------------------------
+    def find_documents(self, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
+        return documents.find_documents(self, dataset, query)
+
+    def count_documents(self, dataset: Dataset, where: Filter) -> int:
+        return documents.count_documents(self, dataset, where)
+
+    def get_document(self, dataset: Dataset, document_id: str) -> Document:
+        return documents.get_document(self, dataset, document_id)
+
+    def distinct_values(self, dataset: Dataset, field: Field, where: Filter) -> list[object]:
+        return documents.distinct_values(self, dataset, field, where)
+
+    def series_points(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
+        return series_points.series_points(self, dataset, query)
+
     def record_ingest_error(
         self, *, topic: str, message: str, error: str, dataset_id: int | None
     ) -> None:
@@ -449,7 +475,9 @@ class SqlWriter:
         wanted = {key for key in keys if (dataset.id, key) not in self._series}
         if wanted:
             feature_ids = self._feature_ids(
-                dataset.stations_dataset_id or dataset.id, {k for k, _ in wanted}
+                dataset.stations_dataset_id or dataset.id,
+                {k for k, _ in wanted},
+                key_property=dataset.feature_id,
             )
             self._create_series(dataset.id, [(feature_ids[k], k, v) for k, v in wanted])
         return {key: self._series[(dataset.id, key)] for key in keys}
@@ -494,14 +522,26 @@ class SqlWriter:
         self._placeholders_known = True
         return real
 
-    def _feature_ids(self, dataset_id: int, keys: set[str]) -> dict[str, int]:
+    def _feature_ids(
+        self, dataset_id: int, keys: set[str], *, key_property: str | None = None
+    ) -> dict[str, int]:
+        """Row ids of features by key, creating missing ones without geometry.
+
+        A created feature's properties hold its key under `key_property` (the dataset's
+        `featureId`), so filters on that property find it like any described feature.
+        """
         f = t.features.c
         found = self._lookup(select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, keys)
         missing = keys - found.keys()
         if missing:
             stamp = now_ms()
             rows = [
-                _feature_values(dataset_id, FeatureInput(key), stamp) for key in sorted(missing)
+                _feature_values(
+                    dataset_id,
+                    FeatureInput(key, None, {key_property: key} if key_property else {}),
+                    stamp,
+                )
+                for key in sorted(missing)
             ]
             insert = self.store._insert(t.features).on_conflict_do_nothing()  # type: ignore[attr-defined]
             self.conn.execute(insert, rows)
@@ -521,6 +561,21 @@ class SqlWriter:
         for chunk in _chunks(sorted(by_feature), LOOKUP_CHUNK):
             for row in self.conn.execute(query.where(s.feature_id.in_(chunk))):
                 self._series[(dataset_id, (by_feature[row.feature_id], row.variable))] = row.id
+
+    def features_by_key(self, dataset: Dataset, keys: Sequence[str]) -> dict[str, Feature]:
+        return document_writes.features_by_key(self.conn, dataset.id, keys)
+
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
+        insert = self.store._insert(t.features)
+        return document_writes.insert_features(
+            self.conn, insert, dataset, features, _feature_values
+        )
+
+    def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
+        return document_writes.delete_features(self.conn, dataset, keys)
+
+    def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
+        return document_writes.delete_observations_at(self.conn, dataset, feature_row_id, time)
 
     def _lookup(self, query: Any, column: Any, values: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}

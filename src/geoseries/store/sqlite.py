@@ -18,7 +18,9 @@ from geoseries.errors import ValidationFailed
 from geoseries.model import BBox, ObservationValues
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
+from geoseries.store.json_sql import SqliteJson
 from geoseries.store.sql import SqlStore
+from geoseries.store.text_fold import FOLD_FUNCTION, sql_fold, sql_regexp
 from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
 T = TypeVar("T")
@@ -58,6 +60,9 @@ def sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+        # Document filters: `REGEXP` (Matches) and accent folding (Contains), in Python.
+        dbapi_conn.create_function("regexp", 2, sql_regexp, deterministic=True)
+        dbapi_conn.create_function(FOLD_FUNCTION, 2, sql_fold, deterministic=True)
         dbapi_conn.execute(CREATE_PLACEHOLDERS)
         for pragma in (
             "journal_mode=WAL",
@@ -76,6 +81,7 @@ def sqlite_engine(url: str) -> Engine:
 
 class SqliteStore(SqlStore):
     backend = "sqlite"
+    json_sql = SqliteJson()
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)

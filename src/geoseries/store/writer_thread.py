@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from geoseries.model import Dataset, FeatureInput, ObservationValues
+from geoseries.model import Dataset, Feature, FeatureInput, ObservationValues
 from geoseries.store.protocol import SeriesKey
 from geoseries.store.sql import SqlStore, SqlWriter
 
@@ -167,6 +167,26 @@ class ThreadedWriter:
         return self._session.call(
             lambda conn: self._writer(conn).known_series(dataset, limit=limit)
         )
+
+    def features_by_key(self, dataset: Dataset, keys: Sequence[str]) -> dict[str, Feature]:
+        return self._call(lambda writer: writer.features_by_key(dataset, keys))
+
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
+        return self._call(lambda writer: writer.insert_features(dataset, features))
+
+    def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
+        return self._call(lambda writer: writer.delete_features(dataset, keys))
+
+    def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
+        return self._call(
+            lambda writer: writer.delete_observations_at(dataset, feature_row_id, time)
+        )
+
+    def _call(self, fn: Callable[[SqlWriter], T]) -> T:
+        """Run `fn` on the transaction's writer, after any queued observation batch."""
+        if self._in_flight is not None:
+            self._in_flight.result()
+        return self._session.call(lambda conn: fn(self._writer(conn)))
 
     def write_resolving(
         self,

@@ -108,8 +108,9 @@ def test_rate_limited_keeps_retry_after() -> None:
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
 def test_unknown_api_path_is_a_feathers_not_found(settings: Settings, method: str) -> None:
+    """A path no route serves; `/api/<name>` itself is a dataset, authenticated first."""
     with TestClient(create_app(settings)) as client:
-        response = client.request(method, "/api/nothing-here")
+        response = client.request(method, "/api/nothing/here/at-all")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
     body = response.json()
@@ -120,4 +121,4 @@ def test_unknown_api_path_is_a_feathers_not_found(settings: Settings, method: st
         "not-found",
         {},
     )
-    assert "/api/nothing-here" in body["message"]
+    assert "/api/nothing/here/at-all" in body["message"]

@@ -8,12 +8,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from geoseries.api.dialects import kano, kayrros, smartcitizen, spaceknow
+from geoseries.api.dialects.kano import routes as kano_routes
 from geoseries.api.errors import ErrorRenderers
 
 router = APIRouter()
 router.include_router(kayrros.router)
 router.include_router(smartcitizen.router)
 router.include_router(spaceknow.router)
+router.include_router(
+    kano_routes.router
+)  # last: `/api/{dataset}` must not shadow longer /api paths
 
 
 def register_errors(renderers: ErrorRenderers) -> None:

@@ -1,0 +1,103 @@
+"""Dialect-neutral queries over a dataset's documents, and what they return.
+
+A leaf module (like `model`): dialects build these objects, the store answers them.
+
+Documents: a stations dataset lists its features; an observations dataset lists one document
+per (feature, instant) that has at least one observation, holding every variable observed at
+that instant. Its identifier is `observation_document_id(feature row id, time)`, 24 hex digits,
+so it can be decoded without a lookup table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geoseries.filters import EVERYTHING, Field, Filter
+from geoseries.model import JSONObject
+
+DEFAULT_LIMIT = 5000
+_TIME_OFFSET = 1 << 55
+"""Added to a time before hex encoding, so times of years 1-9999 (|t| < 2**48) encode in 14
+hex digits; feature row ids take the first 10 (up to 2**40)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    field: Field
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentQuery:
+    """One page of documents. `limit=0` asks only for the total."""
+
+    where: Filter = EVERYTHING
+    sort: tuple[SortKey, ...] = ()
+    nearest: tuple[float, float] | None = None
+    """(lon, lat): without `sort`, order by distance from this point (nearest first)."""
+    skip: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    time: int | None
+    """Milliseconds since the epoch; None for a feature of a stations dataset."""
+    geometry: JSONObject | None
+    properties: JSONObject
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesQuery:
+    """Time series of `elements` (variable names, or `geometry`) per group of documents.
+
+    Documents are grouped by the values of the properties `group_by` (each document is its own
+    group when empty). Within a group they are ordered by time, ascending unless `descending`.
+    `first_only` keeps only the first value of each element per group (the latest when
+    `descending`): Kano's `$limit=1`.
+    """
+
+    elements: tuple[str, ...]
+    where: Filter = EVERYTHING
+    group_by: tuple[str, ...] = ()
+    descending: bool = False
+    first_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One value of one element for one group, as the store streams them.
+
+    Points arrive ordered by group, then element (in `SeriesQuery.elements` order), then time
+    in the query's order. `group` holds the values of the `group_by` properties (the document
+    id when there is no `group_by`). `value` is a number, or a geometry for `geometry`.
+    """
+
+    group: tuple[object, ...]
+    element: str
+    document_id: str
+    time: int
+    value: object
+    geometry: JSONObject | None
+    properties: JSONObject
+    """The feature's properties (without variables)."""
+
+
+def observation_document_id(feature_row_id: int, time: int) -> str:
+    """The identifier of the document of one feature at one instant: 24 hex digits."""
+    return f"{feature_row_id:010x}{time + _TIME_OFFSET:014x}"
+
+
+def decode_observation_document_id(document_id: str) -> tuple[int, int] | None:
+    """(feature row id, time) of an observation document id; None if it is not one."""
+    if len(document_id) != 24:
+        return None
+    try:
+        feature_row_id = int(document_id[:10], 16)
+        time = int(document_id[10:], 16) - _TIME_OFFSET
+    except ValueError:
+        return None
+    if document_id != observation_document_id(feature_row_id, time):  # e.g. upper case, signs
+        return None
+    return feature_row_id, time

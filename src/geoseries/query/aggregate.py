@@ -1,0 +1,67 @@
+"""Folding a series query's points into one result per group (dialect-neutral).
+
+The store streams `SeriesPoint`s ordered by group, element, time (see `geoseries.queries`);
+this module gathers each group's points without holding more than one group in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from geoseries.queries import SeriesPoint
+from geoseries.query.expressions import Accumulator, accumulate
+
+
+@dataclass(slots=True)
+class GroupSeries:
+    """One group's values: per element, its times and values in the query's order."""
+
+    group: tuple[object, ...]
+    times: dict[str, list[int]] = field(default_factory=dict)
+    values: dict[str, list[object]] = field(default_factory=dict)
+    first: SeriesPoint | None = None
+    """The group's first point of its first element (the document single-time mode shows)."""
+    last: SeriesPoint | None = None
+    """The last point of the group's last element: its document supplies geometry and
+    properties in multi-time mode, as Kano's aggregation does (spec/kano.md §5.2)."""
+    points: list[SeriesPoint] = field(default_factory=list)
+    """Every point, kept only when accumulators need them."""
+
+
+def grouped(points: Iterable[SeriesPoint], *, keep_points: bool = False) -> Iterator[GroupSeries]:
+    """One GroupSeries per group, in the order the points arrive."""
+    for group, members in groupby(points, key=lambda point: point.group):
+        series = GroupSeries(group)
+        for point in members:
+            series.times.setdefault(point.element, []).append(point.time)
+            series.values.setdefault(point.element, []).append(point.value)
+            if series.first is None:
+                series.first = point
+            series.last = point
+            if keep_points:
+                series.points.append(point)
+        yield series
+
+
+def accumulated(series: GroupSeries, accumulators: Iterable[Accumulator]) -> dict[str, object]:
+    """Custom accumulators over the group's documents of its first element.
+
+    Kano runs one pipeline per element and keeps the base element's accumulators (spec/kano.md
+    §5.5): the first element is the base here, so results are deterministic.
+    """
+    wanted = list(accumulators)
+    if not wanted or series.first is None:
+        return {}
+    base = series.first.element
+    documents = [
+        {
+            "time": point.time,
+            "geometry": point.geometry,
+            "properties": {**point.properties, point.element: point.value},
+        }
+        for point in series.points
+        if point.element == base
+    ]
+    return {accumulator.name: accumulate(accumulator, documents) for accumulator in wanted}

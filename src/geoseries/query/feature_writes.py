@@ -1,0 +1,296 @@
+"""Creating, patching and removing documents of a dataset (a features API's writes).
+
+- A stations dataset stores each document as a feature. Its key is the given id, else the value
+  of the dataset's `featureId` property, else 24 random hex digits. A taken key is a Conflict.
+- An observations dataset stores each document's numeric variables (the dataset's declared
+  `variables`, else every numeric property but the `featureId` and label) as observations of
+  the feature named by its `featureId` property, at its time. The document's geometry and other
+  properties describe that feature (in the linked stations dataset, or the dataset itself): a
+  new feature is created with them; an existing one only gains properties and a geometry it
+  lacks, so observations never rewrite a station. Writing the same feature, variable and time
+  again replaces the value (observations are idempotent).
+
+Every request is one transaction: a bad document anywhere means nothing is written.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from geoseries.errors import NotFound, ValidationFailed
+from geoseries.geometry import geometry_bounds
+from geoseries.model import Dataset, Feature, FeatureInput, JSONObject, Observation
+from geoseries.queries import Document, decode_observation_document_id, observation_document_id
+from geoseries.store import Store, Writer
+
+MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInput:
+    """A document to create, as a dialect read it from a request body. `where` names it in
+    errors (e.g. `[3]` for the fourth of an array)."""
+
+    where: str
+    id: str | None = None
+    time: int | None = None
+    geometry: JSONObject | None = None
+    properties: JSONObject = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPatch:
+    """Changes to one document: `properties` set (all of them when `replace_properties`, else
+    only the given keys); `geometry` replaced when `set_geometry`."""
+
+    properties: JSONObject = field(default_factory=dict)
+    replace_properties: bool = False
+    set_geometry: bool = False
+    geometry: JSONObject | None = None
+
+
+def create(store: Store, dataset: Dataset, documents: Sequence[DocumentInput]) -> list[Document]:
+    """Store `documents` in one transaction; returns them as they now read."""
+    if dataset.holds_observations:
+        return _create_observations(store, dataset, documents)
+    features = [_station(dataset, document) for document in documents]
+    with store.writer() as writer:
+        writer.insert_features(dataset, features)
+    return [Document(f.key, None, f.geometry, f.properties) for f in features]
+
+
+def patch(store: Store, dataset: Dataset, document_id: str, change: DocumentPatch) -> Document:
+    """Apply `change` to one document; returns it as it now reads."""
+    current = store.get_document(dataset, document_id)
+    if dataset.holds_observations:
+        return _patch_observation(store, dataset, current, change)
+    properties = dict(change.properties) if change.replace_properties else current.properties
+    if not change.replace_properties:
+        properties = {**current.properties, **change.properties}
+    geometry = change.geometry if change.set_geometry else current.geometry
+    _check_geometry(geometry, "geometry")
+    with store.writer() as writer:
+        writer.upsert_features(dataset, [FeatureInput(current.id, geometry, properties)])
+    return Document(current.id, None, geometry, properties)
+
+
+def remove(store: Store, dataset: Dataset, document_id: str) -> Document:
+    """Delete one document; returns it as it read before."""
+    current = store.get_document(dataset, document_id)
+    with store.writer() as writer:
+        if dataset.holds_observations:
+            decoded = decode_observation_document_id(current.id)
+            if decoded is None:  # get_document found it, so its id decodes
+                raise NotFound(f"No record found for id '{document_id}'", field="id")
+            writer.delete_observations_at(dataset, *decoded)
+        else:
+            writer.delete_features(dataset, [current.id])
+    return current
+
+
+# -- stations ------------------------------------------------------------------------------
+def _station(dataset: Dataset, document: DocumentInput) -> FeatureInput:
+    if document.time is not None:
+        raise ValidationFailed(
+            f"dataset {dataset.name!r} holds stations, which have no time",
+            field=f"{document.where}time",
+        )
+    _check_geometry(document.geometry, f"{document.where}geometry")
+    key = document.id
+    if key is None and dataset.feature_id is not None:
+        value = document.properties.get(dataset.feature_id)
+        key = None if value is None or value == "" else str(value)
+    if key is None:
+        key = secrets.token_hex(12)
+    _check_id(key, f"{document.where}_id")
+    return FeatureInput(key, document.geometry, document.properties)
+
+
+def _check_id(key: str, where: str) -> None:
+    if not 1 <= len(key) <= MAX_ID_LENGTH:
+        raise ValidationFailed(f"an id has 1 to {MAX_ID_LENGTH} characters", field=where)
+
+
+def _check_geometry(geometry: JSONObject | None, where: str) -> None:
+    if geometry is None:
+        return
+    try:
+        geometry_bounds(geometry)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, field=where) from error
+
+
+# -- observations --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    key: str
+    time: int
+    values: dict[str, float]
+    geometry: JSONObject | None
+    properties: JSONObject
+
+
+def _create_observations(
+    store: Store, dataset: Dataset, documents: Sequence[DocumentInput]
+) -> list[Document]:
+    readings = [_reading(dataset, document) for document in documents]
+    holder = _holder(store, dataset)
+    with store.writer() as writer:
+        features = _ensure_features(writer, holder, readings)
+        pairs = {(r.key, variable) for r in readings for variable in r.values}
+        series = writer.resolve_series(dataset, pairs)
+        writer.write_observations(
+            [
+                Observation(series[(r.key, variable)], r.time, value, None)
+                for r in readings
+                for variable, value in r.values.items()
+            ]
+        )
+    return [
+        Document(
+            observation_document_id(features[r.key].id, r.time),
+            r.time,
+            features[r.key].geometry,
+            {**features[r.key].properties, **r.values},
+        )
+        for r in readings
+    ]
+
+
+def _reading(dataset: Dataset, document: DocumentInput) -> _Reading:
+    where = document.where
+    if document.id is not None:
+        raise ValidationFailed(
+            "observation documents are identified by their feature and time; omit _id",
+            field=f"{where}_id",
+        )
+    if document.time is None:
+        raise ValidationFailed("an observation needs a time", field=f"{where}time")
+    if dataset.feature_id is None:
+        raise ValidationFailed(
+            f"dataset {dataset.name!r} has no featureId to name the observed feature",
+            field=f"{where}properties",
+        )
+    key_value = document.properties.get(dataset.feature_id)
+    if key_value is None or key_value == "" or isinstance(key_value, dict | list):
+        raise ValidationFailed(
+            f"an observation names its feature in properties.{dataset.feature_id}",
+            field=f"{where}properties.{dataset.feature_id}",
+        )
+    _check_geometry(document.geometry, f"{where}geometry")
+    values: dict[str, float] = {}
+    others: JSONObject = {}
+    declared = set(dataset.variables)
+    for name, value in document.properties.items():
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if name in declared or (
+            not declared and numeric and name not in (dataset.feature_id, dataset.label)
+        ):
+            if not numeric or not math.isfinite(value):
+                raise ValidationFailed(
+                    f"variable {name} must be a finite number, got {value!r}",
+                    field=f"{where}properties.{name}",
+                )
+            values[name] = float(value)
+        else:
+            others[name] = value
+    if not values:
+        raise ValidationFailed(
+            "an observation needs at least one numeric variable", field=f"{where}properties"
+        )
+    return _Reading(str(key_value), document.time, values, document.geometry, others)
+
+
+def _holder(store: Store, dataset: Dataset) -> Dataset:
+    """The dataset whose features an observations dataset observes."""
+    if dataset.stations_dataset_id is None:
+        return dataset
+    for candidate in store.list_datasets():
+        if candidate.id == dataset.stations_dataset_id:
+            return candidate
+    return dataset
+
+
+def _ensure_features(
+    writer: Writer, holder: Dataset, readings: Sequence[_Reading]
+) -> dict[str, Feature]:
+    """The observed features, creating missing ones and filling in what existing ones lack."""
+    described: dict[str, _Reading] = {}
+    for reading in readings:
+        described.setdefault(reading.key, reading)
+    existing = writer.features_by_key(holder, list(described))
+    changed = [
+        update
+        for key, reading in described.items()
+        if (update := _filled_in(existing.get(key), reading)) is not None
+    ]
+    if changed:
+        writer.upsert_features(holder, changed)
+        existing = writer.features_by_key(holder, list(described))
+    return existing
+
+
+def _filled_in(feature: Feature | None, reading: _Reading) -> FeatureInput | None:
+    """The feature with what `reading` adds to it; None when it adds nothing."""
+    if feature is None:
+        return FeatureInput(reading.key, reading.geometry, reading.properties)
+    missing = {k: v for k, v in reading.properties.items() if k not in feature.properties}
+    geometry = feature.geometry if feature.geometry is not None else reading.geometry
+    if not missing and geometry is feature.geometry:
+        return None
+    return FeatureInput(feature.key, geometry, {**feature.properties, **missing})
+
+
+def _patch_observation(
+    store: Store, dataset: Dataset, current: Document, change: DocumentPatch
+) -> Document:
+    decoded = decode_observation_document_id(current.id)
+    if decoded is None:
+        raise NotFound(f"No record found for id '{current.id}'", field="id")
+    if change.set_geometry:
+        raise ValidationFailed(
+            "an observation's geometry is its feature's: patch the feature", field="geometry"
+        )
+    values = _patched_values(dataset, change.properties)
+    key = _feature_key(dataset, current)
+    with store.writer() as writer:
+        series = writer.resolve_series(dataset, {(key, variable) for variable in values})
+        writer.write_observations(
+            [Observation(series[(key, v)], decoded[1], value, None) for v, value in values.items()]
+        )
+    return Document(current.id, current.time, current.geometry, {**current.properties, **values})
+
+
+def _patched_values(dataset: Dataset, properties: Mapping[str, object]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for name, value in properties.items():
+        if dataset.variables and name not in dataset.variables:
+            raise ValidationFailed(
+                f"{name} is not a variable of {dataset.name!r}; patch the feature instead",
+                field=f"properties.{name}",
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValidationFailed(
+                f"variable {name} must be a finite number, got {value!r}",
+                field=f"properties.{name}",
+            )
+        values[name] = float(value)
+    if not values:
+        raise ValidationFailed("nothing to patch: give variables in properties", field="properties")
+    return values
+
+
+def _feature_key(dataset: Dataset, document: Document) -> str:
+    key = document.properties.get(dataset.feature_id or "")
+    if key is None:
+        raise ValidationFailed(
+            f"the document has no properties.{dataset.feature_id}", field="properties"
+        )
+    return str(key)

@@ -1,0 +1,189 @@
+"""Documents (see `geoseries.queries`): finding, counting, getting, distinct values.
+
+A stations dataset's documents are its feature rows. An observations dataset's documents are
+the groups (feature, time) of the rows features -> series -> observations: the query is driven
+from the features (spatial index) or the series (dataset index) into the observations' primary
+key (series_id, time), so a time window is a range seek per series. Values of the document's
+variables are aggregated in the same GROUP BY, which keeps doubles exact (SQLite's JSON
+aggregates would round them to 15 digits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, FromClause, Select, case, func, select
+
+from geoseries.errors import NotFound
+from geoseries.filters import (
+    Absent,
+    Compare,
+    DocId,
+    Exists,
+    Field,
+    Filter,
+    Instant,
+    Op,
+    Time,
+    all_of,
+)
+from geoseries.model import Dataset
+from geoseries.queries import Document, DocumentQuery, observation_document_id
+from geoseries.store import schema as t
+from geoseries.store.documents_source import (
+    FeatureJson,
+    Source,
+    feature_json_columns,
+    json_keys,
+)
+from geoseries.store.filter_sql import compile_filter, haversine
+from geoseries.store.json_sql import decode
+
+if TYPE_CHECKING:
+    from geoseries.store.sql import SqlStore
+
+
+def source_of(store: SqlStore, dataset: Dataset) -> Source:
+    """How the dataset's documents read in SQL (one small query for its variables)."""
+    if not dataset.holds_observations:
+        return Source(dataset, store.json_sql, store._bbox_union, None)
+    s = t.series.c
+    query = select(s.variable).distinct().where(s.dataset_id == dataset.id)
+    variables = frozenset(row[0] for row in store._all(query))
+    return Source(dataset, store.json_sql, store._bbox_union, t.observations.c.time, variables)
+
+
+def observed_rows() -> FromClause:
+    """features -> series -> observations: one row per observed (series, time)."""
+    f, s, o = t.features, t.series, t.observations
+    return f.join(s, s.c.feature_id == f.c.id).join(o, o.c.series_id == s.c.id)
+
+
+def rows(source: Source, where: Filter, *columns: Any) -> Select[Any]:
+    """`columns` of the rows of the documents passing `where` (one per observed series on an
+    observations dataset: every row of a document passes or fails together)."""
+    passing = compile_filter(source, where)
+    if source.time is None:
+        return select(*columns).where(t.features.c.dataset_id == source.dataset.id, passing)
+    return (
+        select(*columns)
+        .select_from(observed_rows())
+        .where(t.series.c.dataset_id == source.dataset.id, passing)
+    )
+
+
+def documents(source: Source, where: Filter, *columns: Any) -> Select[Any]:
+    """`columns` of the documents passing `where`, one row per document."""
+    found = rows(source, where, *columns)
+    if source.time is None:
+        return found
+    # (time, feature): when the order starts with time (either way), SQLite sorts only once.
+    return found.group_by(source.time, t.features.c.id)
+
+
+def find_documents(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
+    source = source_of(store, dataset)
+    f = t.features.c
+    variables = sorted(source.variables)
+    columns = [f.id, f.key, *feature_json_columns()]
+    if source.time is not None:
+        columns += [source.time.label("time"), *_values(variables)]
+    stmt = documents(source, query.where, *columns)
+    stmt = stmt.order_by(*_order(source, query)).offset(query.skip).limit(query.limit)
+    feature_json = FeatureJson()
+    if source.time is None:
+        for row in store._stream(stmt):
+            geometry, properties = feature_json(row.id, row.geometry, row.properties)
+            yield Document(row.key, None, geometry, properties)
+        return
+    found: Iterator[Any] = store._stream(stmt)
+    for row in found:
+        feature_id, time = row[0], row[4]
+        geometry, properties = feature_json(feature_id, row[2], row[3])
+        properties = properties.copy()  # shared by the feature's documents: copied, then added to
+        observed = zip(variables, row[5:], strict=True)
+        properties.update((variable, value) for variable, value in observed if value is not None)
+        yield Document(observation_document_id(feature_id, time), time, geometry, properties)
+
+
+def _values(variables: Sequence[str]) -> list[ColumnElement[Any]]:
+    """The value of each variable in the document's group of rows (NULL when not observed)."""
+    s, o = t.series.c, t.observations.c
+    return [
+        func.max(case((s.variable == variable, o.value))).label(f"v{number}")
+        for number, variable in enumerate(variables)
+    ]
+
+
+def _order(source: Source, query: DocumentQuery) -> list[ColumnElement[Any]]:
+    """The query's sort (or distance to `nearest`), then the source's tie-breakers."""
+    keys: list[ColumnElement[Any]] = []
+    used: list[ColumnElement[Any]] = []
+    for sort in query.sort:
+        for column in source.value_keys(sort.field):
+            keys.append(column.desc() if sort.descending else column.asc())
+            used.append(column)
+    if not query.sort and query.nearest is not None:
+        lon, lat = query.nearest
+        keys += [t.features.c.min_lon.is_(None), haversine(source, lon, lat)]
+    # A column already ordered by needs no tie-break (and a repeat would cost SQLite a sort).
+    return keys + [c for c in source.tie_breakers() if not any(c is u for u in used)]
+
+
+def count_documents(store: SqlStore, dataset: Dataset, where: Filter) -> int:
+    source = source_of(store, dataset)
+    f = t.features.c
+    if source.time is None:
+        return int(store._scalar(documents(source, where, func.count())))
+    grouped = documents(source, where, f.id, source.time).subquery()
+    return int(store._scalar(select(func.count()).select_from(grouped)))
+
+
+def get_document(store: SqlStore, dataset: Dataset, document_id: str) -> Document:
+    query = DocumentQuery(where=Compare(DocId(), Op.EQ, document_id), limit=1)
+    for document in find_documents(store, dataset, query):
+        return document
+    raise NotFound(f"no document {document_id!r} in {dataset.name!r}", field="id")
+
+
+def distinct_values(store: SqlStore, dataset: Dataset, field: Field, where: Filter) -> list[object]:
+    source = source_of(store, dataset)
+    match field:
+        case Absent():
+            return []
+        case Time():
+            if source.time is None:
+                return []
+            rows = _distinct(store, source, where, [source.time])
+            return [Instant(row[0]) for row in rows]
+        case DocId():
+            rows = _distinct(store, source, where, source.id_keys())
+            if source.time is None:
+                return [row[0] for row in rows]
+            return [observation_document_id(row[0], row[1]) for row in rows]
+    ref = source.operand(field)
+    keys = json_keys(source.json_sql, ref)
+    rows = _distinct(store, source, all_of(where, Exists(field)), keys, [ref.kind, ref.value])
+    values: list[object] = []
+    previous: tuple[object, object] | None = None
+    for row in rows:
+        kind, value = row[-2], decode(row[-2], row[-1])
+        if previous != (kind, value):  # 1 and 1.0 are one number, read from two rows
+            values.append(value)
+        previous = (kind, value)
+    return values
+
+
+def _distinct(
+    store: SqlStore,
+    source: Source,
+    where: Filter,
+    keys: Sequence[ColumnElement[Any]],
+    extra: Sequence[ColumnElement[Any]] = (),
+) -> Iterator[Any]:
+    """Distinct (keys, extra) over the documents passing `where`, ordered by `keys`."""
+    columns = [key.label(f"k{n}") for n, key in enumerate(keys)]
+    columns += [column.label(f"x{n}") for n, column in enumerate(extra)]
+    inner = rows(source, where, *columns).distinct().subquery()
+    yield from store._stream(select(inner).order_by(*(inner.c[f"k{n}"] for n in range(len(keys)))))

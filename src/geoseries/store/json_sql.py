@@ -1,0 +1,169 @@
+"""How each backend reads a JSON value and folds text: the only dialect-specific SQL of the
+document queries (see `filter_sql`).
+
+A JSON value is described by two expressions: its *kind* and its raw *value*. Kinds are
+normalized across backends to `null`, `true`, `false`, `number`, `string`, `array`, `object`,
+and SQL NULL when the value is missing, so every typed comparison is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    Integer,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from geoseries.store.text_fold import ACCENTED, FOLD_FUNCTION, PLAIN
+
+NUMBER = "number"
+STRING = "string"
+TEXT_KINDS = (STRING, "array", "object")
+"""Kinds whose `text` is meaningful (and ordered by byte value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRef:
+    """A JSON value inside a column: its normalized kind, raw value, number and text."""
+
+    kind: ColumnElement[Any]
+    value: ColumnElement[Any]
+    number: ColumnElement[Any]
+    """The value as a double when it is a number, else NULL."""
+    text: ColumnElement[Any]
+    """The value as text when it is a string (or JSON text of an array/object), else NULL."""
+    node: ColumnElement[Any] | None = None
+    """The JSON value itself, where the backend can compare it whole (PostgreSQL's jsonb)."""
+
+
+class JsonSql:
+    """The SQL each backend needs; subclasses implement it for SQLite and PostgreSQL."""
+
+    def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+        raise NotImplementedError
+
+    def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`text` compared by code point (UTF-8 byte order), as SQLite always does."""
+        return text
+
+    def equals(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:
+        """A simpler test of `ref = value` (same type, same value), or None for the generic one.
+
+        Worth it where the planner estimates a plain equality better than a chain of CASEs.
+        """
+        return None
+
+    def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def position(self, haystack: ColumnElement[Any], needle: str) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def least(self, a: ColumnElement[Any], b: float) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def number_value(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
+        """A double as a raw JSON value (what `JsonRef.value` holds for a number)."""
+        return number
+
+
+def decode(kind: str | None, value: object) -> object:
+    """The Python value of a (kind, raw value) pair read back from either backend."""
+    if kind is None or kind == "null":
+        return None
+    if kind in ("true", "false"):
+        return kind == "true"
+    if kind == STRING or not isinstance(value, str):
+        return value
+    return orjson.loads(value)  # numbers as text (PostgreSQL), arrays and objects
+
+
+class SqliteJson(JsonSql):
+    def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+        if any('"' in key for key in path):
+            return self._walk(column, path)
+        where = "$" + "".join(f'."{key}"' for key in path)
+        return self._ref(func.json_type(column, where), func.json_extract(column, where))
+
+    def _walk(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+        """Keys SQLite's path syntax cannot quote, reached through `json_each`."""
+        value: ColumnElement[Any] = column
+        kind: ColumnElement[Any] = func.json_type(column)
+        for key in path:
+            each = func.json_each(value).table_valued("key", "value", "type")
+            value = select(each.c.value).where(each.c.key == key).scalar_subquery()
+            kind = select(each.c.type).where(each.c.key == key).scalar_subquery()
+        return self._ref(kind, value)
+
+    def _ref(self, json_type: ColumnElement[Any], value: ColumnElement[Any]) -> JsonRef:
+        kind = case(
+            (json_type.in_(("integer", "real")), NUMBER),
+            (json_type == "text", STRING),
+            else_=json_type,
+        )
+        return JsonRef(
+            kind=kind,
+            value=value,
+            number=case((json_type.in_(("integer", "real")), value)),
+            text=case((json_type.in_(("text", "array", "object")), value)),
+        )
+
+    def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
+        return getattr(func, FOLD_FUNCTION)(text, int(case_sensitive))  # type: ignore[no-any-return]
+
+    def position(self, haystack: ColumnElement[Any], needle: str) -> ColumnElement[Any]:
+        return func.instr(haystack, needle)
+
+    def least(self, a: ColumnElement[Any], b: float) -> ColumnElement[Any]:
+        return func.min(a, b)
+
+
+class PostgresJson(JsonSql):
+    def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+        keys = [literal(key, Text) for key in path]
+        node = func.jsonb_extract_path(column, *keys, type_=JSONB)
+        json_type = func.jsonb_typeof(node, type_=Text)
+        value = func.jsonb_extract_path_text(column, *keys, type_=Text)
+        return JsonRef(
+            kind=case((json_type == "boolean", value), else_=json_type),
+            value=value,
+            number=case((json_type == NUMBER, cast(value, Float))),
+            text=case((json_type.in_(TEXT_KINDS), value)),
+            node=node,
+        )
+
+    def equals(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:
+        """jsonb equality is typed: "1" is not 1, and 1 = 1.0 as numbers."""
+        if ref.node is None:
+            return None
+        kind = Boolean if isinstance(value, bool) else Text if isinstance(value, str) else Float
+        return ref.node == func.to_jsonb(literal(value, kind), type_=JSONB)
+
+    def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return text.collate("C")
+
+    def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
+        plain = func.translate(text, ACCENTED, PLAIN, type_=Text)
+        return plain if case_sensitive else func.lower(plain, type_=Text)
+
+    def position(self, haystack: ColumnElement[Any], needle: str) -> ColumnElement[Any]:
+        return func.strpos(haystack, literal(needle, Text), type_=Integer)
+
+    def least(self, a: ColumnElement[Any], b: float) -> ColumnElement[Any]:
+        return func.least(a, b, type_=Float)
+
+    def number_value(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
+        """float8 as text is the shortest text that reads back as the same double (PG 12+)."""
+        return cast(number, Text)

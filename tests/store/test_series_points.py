@@ -1,0 +1,150 @@
+"""Time series per group of documents (SeriesQuery), on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from geoseries.filters import Compare, Instant, Op, Property, Time, all_of
+from geoseries.geometry import point
+from geoseries.model import Dataset, FeatureInput, ObservationInput
+from geoseries.queries import SeriesQuery, observation_document_id
+from geoseries.store import Store
+from tests.store.helpers import at, observations, stations, write, write_features
+
+T = 1_700_000_000_000
+
+
+@pytest.fixture
+def hydro(store: Store) -> Dataset:
+    sites = stations(store)
+    write_features(
+        store,
+        sites,
+        [
+            at("A1", 1, 1, basin="north", code="A1"),
+            at("A2", 2, 2, basin="north", code="A2"),
+            at("B1", 3, 3, basin="south", code="B1"),
+            FeatureInput("C1", None, {"code": "C1"}),  # no basin, no geometry
+        ],
+    )
+    dataset = observations(store)
+    write(
+        store,
+        dataset,
+        [
+            ObservationInput("A1", "H", T, 1.0),
+            ObservationInput("A1", "H", T + 2, 2.0),
+            ObservationInput("A1", "Q", T + 1, 10.0),
+            ObservationInput("A2", "H", T + 1, 3.0),
+            ObservationInput("B1", "H", T, 4.0),
+            ObservationInput("B1", "Q", T + 3, 40.0),
+            ObservationInput("C1", "H", T + 5, 5.0),
+        ],
+    )
+    return dataset
+
+
+def points(store: Store, dataset: Dataset, query: SeriesQuery) -> list[tuple[object, ...]]:
+    return [(p.group, p.element, p.time, p.value) for p in store.series_points(dataset, query)]
+
+
+def test_points_grouped_by_property(store: Store, hydro: Dataset) -> None:
+    found = points(store, hydro, SeriesQuery(("Q", "H"), group_by=("basin",)))
+    assert found == [
+        ((None,), "H", T + 5, 5.0),  # missing group value first
+        (("north",), "Q", T + 1, 10.0),  # elements in query order
+        (("north",), "H", T, 1.0),
+        (("north",), "H", T + 1, 3.0),
+        (("north",), "H", T + 2, 2.0),
+        (("south",), "Q", T + 3, 40.0),
+        (("south",), "H", T, 4.0),
+    ]
+
+
+def test_descending_orders_time_within_a_group(store: Store, hydro: Dataset) -> None:
+    query = SeriesQuery(("H",), group_by=("basin",), descending=True)
+    found = [p[2] for p in points(store, hydro, query) if p[0] == ("north",)]
+    assert found == [T + 2, T + 1, T]
+
+
+def test_first_only_keeps_the_first_point_per_group_and_element(
+    store: Store, hydro: Dataset
+) -> None:
+    latest = SeriesQuery(("H", "Q"), group_by=("basin",), first_only=True, descending=True)
+    assert points(store, hydro, latest) == [
+        ((None,), "H", T + 5, 5.0),
+        (("north",), "H", T + 2, 2.0),
+        (("north",), "Q", T + 1, 10.0),
+        (("south",), "H", T, 4.0),
+        (("south",), "Q", T + 3, 40.0),
+    ]
+    earliest = SeriesQuery(("H",), group_by=("basin",), first_only=True)
+    assert [p[2:] for p in points(store, hydro, earliest)] == [(T + 5, 5.0), (T, 1.0), (T, 4.0)]
+
+
+def test_first_only_respects_the_filter(store: Store, hydro: Dataset) -> None:
+    where = all_of(
+        Compare(Time(), Op.LT, Instant(T + 2)), Compare(Property("H"), Op.GT, 1.5)
+    )  # documents A2@T+1 (H 3) and B1@T (H 4) only
+    query = SeriesQuery(("H", "Q"), where=where, group_by=("basin",), first_only=True)
+    assert points(store, hydro, query) == [
+        (("north",), "H", T + 1, 3.0),
+        (("south",), "H", T, 4.0),
+    ]
+    all_points = SeriesQuery(("H", "Q"), where=where, group_by=("basin",))
+    assert points(store, hydro, all_points) == points(store, hydro, query)
+
+
+def test_without_group_by_each_document_is_its_group(store: Store, hydro: Dataset) -> None:
+    where = Compare(Property("code"), Op.EQ, "A1")
+    found = list(store.series_points(hydro, SeriesQuery(("H", "Q"), where=where)))
+    a1 = found[0].document_id
+    feature_id = int(a1[:10], 16)
+    assert [(p.group, p.element, p.time, p.value) for p in found] == [
+        ((observation_document_id(feature_id, T),), "H", T, 1.0),
+        ((observation_document_id(feature_id, T + 1),), "Q", T + 1, 10.0),
+        ((observation_document_id(feature_id, T + 2),), "H", T + 2, 2.0),
+    ]
+    assert found[0].properties == {"basin": "north", "code": "A1"}
+    assert found[0].geometry == point(1, 1)
+    first = SeriesQuery(("H", "Q"), where=where, first_only=True)
+    assert [p.time for p in store.series_points(hydro, first)] == [T, T + 1, T + 2]
+
+
+def test_geometry_element(store: Store, hydro: Dataset) -> None:
+    query = SeriesQuery(("geometry", "H"), group_by=("basin",))
+    found = [(p.group, p.element, p.time, p.value) for p in store.series_points(hydro, query)]
+    north_geometries = [p for p in found if p[0] == ("north",) and p[1] == "geometry"]
+    # one point per document having a geometry (A1 at T, T+1, T+2; A2 at T+1)
+    assert [(p[2], p[3]) for p in north_geometries] == [
+        (T, point(1, 1)),
+        (T + 1, point(1, 1)),
+        (T + 1, point(2, 2)),
+        (T + 2, point(1, 1)),
+    ]
+    assert not [p for p in found if p[0] == (None,) and p[1] == "geometry"]  # C1 has none
+    assert found.index(north_geometries[0]) < found.index((("north",), "H", T, 1.0))
+    latest = SeriesQuery(("geometry",), group_by=("basin",), first_only=True, descending=True)
+    assert points(store, hydro, latest) == [
+        (("north",), "geometry", T + 2, point(1, 1)),
+        (("south",), "geometry", T + 3, point(3, 3)),
+    ]
+
+
+def test_group_by_several_properties(store: Store, hydro: Dataset) -> None:
+    query = SeriesQuery(("H",), group_by=("basin", "code"), first_only=True)
+    assert [p[0] for p in points(store, hydro, query)] == [
+        (None, "C1"),
+        ("north", "A1"),
+        ("north", "A2"),
+        ("south", "B1"),
+    ]
+
+
+def test_unknown_elements_and_stations_datasets_have_no_points(
+    store: Store, hydro: Dataset
+) -> None:
+    assert points(store, hydro, SeriesQuery(("level",))) == []
+    assert points(store, hydro, SeriesQuery(())) == []
+    sites = store.get_dataset("stations")
+    assert points(store, sites, SeriesQuery(("H", "geometry"))) == []
