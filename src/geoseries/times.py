@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NAIVE_EPOCH = datetime(1970, 1, 1)
+"""For rendering: a naive datetime's isoformat has no offset to strip."""
 EARLIEST = -62_135_596_800_000  # 0001-01-01T00:00:00Z, the range of ISO 8601 years
 LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 MILLISECOND = timedelta(milliseconds=1)
@@ -33,7 +36,10 @@ def parse_time(text: str) -> int:
     return (moment - EPOCH) // MILLISECOND
 
 
+@lru_cache(maxsize=1 << 16)
 def format_time(ms: int) -> str:
-    """ISO 8601 with milliseconds and Z, e.g. `2023-06-20T09:20:00.000Z`."""
-    moment = EPOCH + ms * MILLISECOND
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """ISO 8601 with milliseconds and Z, e.g. `2023-06-20T09:20:00.000Z`.
+
+    Cached: a page of observations repeats the same few time steps for every feature.
+    """
+    return (NAIVE_EPOCH + ms * MILLISECOND).isoformat(timespec="milliseconds") + "Z"

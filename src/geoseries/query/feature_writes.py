@@ -19,6 +19,7 @@ import math
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from geoseries.errors import NotFound, ValidationFailed
 from geoseries.geometry import geometry_bounds
@@ -27,6 +28,7 @@ from geoseries.queries import Document, decode_observation_document_id, observat
 from geoseries.store import Store, Writer
 
 MAX_ID_LENGTH = 64
+NUMBERS = (int, float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +144,15 @@ def _create_observations(
         features = _ensure_features(writer, holder, readings)
         pairs = {(r.key, variable) for r in readings for variable in r.values}
         series = writer.resolve_series(dataset, pairs)
-        writer.write_observations(
-            [
-                Observation(series[(r.key, variable)], r.time, value, None)
-                for r in readings
-                for variable, value in r.values.items()
-            ]
-        )
+        rows = [
+            Observation(series[(r.key, variable)], r.time, value, None)
+            for r in readings
+            for variable, value in r.values.items()
+        ]
+        # In key order a batch spread over many series touches each page once; stable, so a
+        # time repeated in the request still ends with its last value.
+        rows.sort(key=itemgetter(0, 1))
+        writer.write_observations(rows)
     return [
         Document(
             observation_document_id(features[r.key].id, r.time),
@@ -180,14 +184,15 @@ def _reading(dataset: Dataset, document: DocumentInput) -> _Reading:
             f"an observation names its feature in properties.{dataset.feature_id}",
             field=f"{where}properties.{dataset.feature_id}",
         )
-    _check_geometry(document.geometry, f"{where}geometry")
+    if document.geometry is not None:
+        _check_geometry(document.geometry, f"{where}geometry")
     values: dict[str, float] = {}
     others: JSONObject = {}
-    declared = set(dataset.variables)
+    declared = dataset.variables
     for name, value in document.properties.items():
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        numeric = type(value) in NUMBERS  # not isinstance: a bool is an int, not a number here
         if name in declared or (
-            not declared and numeric and name not in (dataset.feature_id, dataset.label)
+            not declared and numeric and name != dataset.feature_id and name != dataset.label
         ):
             if not numeric or not math.isfinite(value):
                 raise ValidationFailed(

@@ -7,10 +7,12 @@ or a document deletes its observations explicitly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+import orjson
+from sqlalchemy import Connection, Text, cast, delete, select
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import Conflict
@@ -21,16 +23,26 @@ FeatureValues = Callable[[int, FeatureInput, int], dict[str, Any]]
 
 
 def features_by_key(conn: Connection, dataset_id: int, keys: Sequence[str]) -> dict[str, Feature]:
-    """The stored features of `dataset_id` among `keys`."""
+    """The stored features of `dataset_id` among `keys` (JSON decoded by orjson: a bulk write
+    of observations looks up every feature it names)."""
     f = t.features.c
     found: dict[str, Feature] = {}
+    json_columns = (cast(f.geometry, Text), cast(f.properties, Text))
     for start in range(0, len(keys), 500):
-        query = select(f.id, f.dataset_id, f.key, f.geometry, f.properties).where(
+        query = select(f.id, f.key, *json_columns).where(
             f.dataset_id == dataset_id, f.key.in_(keys[start : start + 500])
         )
-        for row in conn.execute(query):
-            found[row.key] = Feature(row.id, row.dataset_id, row.key, row.geometry, row.properties)
+        for row_id, key, geometry, properties in conn.execute(query):
+            decoded = None if geometry is None else _loads(geometry)
+            found[key] = Feature(row_id, dataset_id, key, decoded, _loads(properties))
     return found
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits, which json reads
+        return json.loads(text)
 
 
 def insert_features(

@@ -106,7 +106,9 @@ class Source:
 
 def json_keys(json_sql: JsonSql, ref: JsonRef) -> list[ColumnElement[Any]]:
     """(rank of kind, number, text): MongoDB-like order of JSON values of any kind."""
-    rank = case(*((ref.kind == kind, number) for kind, number in RANKS.items()), else_=0)
+    rank = ref.rank
+    if rank is None:
+        rank = case(*((ref.kind == kind, number) for kind, number in RANKS.items()), else_=0)
     return [rank, ref.number, json_sql.ordered(ref.text)]
 
 

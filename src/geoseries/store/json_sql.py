@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Text,
+    and_,
     case,
     cast,
     func,
@@ -31,6 +32,17 @@ from geoseries.store.text_fold import ACCENTED, FOLD_FUNCTION, PLAIN
 NUMBER = "number"
 STRING = "string"
 TEXT_KINDS = (STRING, "array", "object")
+SQLITE_RANKS = {
+    "null": 0,
+    "integer": 1,
+    "real": 1,
+    "text": 2,
+    "object": 3,
+    "array": 4,
+    "false": 5,
+    "true": 6,
+}
+"""SQLite's `json_type`s in MongoDB's order of kinds (documents_source.RANKS)."""
 """Kinds whose `text` is meaningful (and ordered by byte value)."""
 
 
@@ -46,6 +58,11 @@ class JsonRef:
     """The value as text when it is a string (or JSON text of an array/object), else NULL."""
     node: ColumnElement[Any] | None = None
     """The JSON value itself, where the backend can compare it whole (PostgreSQL's jsonb)."""
+    rank: ColumnElement[Any] | None = None
+    """The kind's rank in RANKS order, where the backend computes it more cheaply than from
+    `kind` (SQLite: one `json_type` call instead of one per candidate kind)."""
+    json_type: ColumnElement[Any] | None = None
+    """SQLite's own `json_type` of the value, for the cheap typed equality of `equals`."""
 
 
 class JsonSql:
@@ -108,17 +125,30 @@ class SqliteJson(JsonSql):
         return self._ref(kind, value)
 
     def _ref(self, json_type: ColumnElement[Any], value: ColumnElement[Any]) -> JsonRef:
-        kind = case(
-            (json_type.in_(("integer", "real")), NUMBER),
-            (json_type == "text", STRING),
-            else_=json_type,
-        )
+        """Simple CASEs (`CASE json_type(...) WHEN ...`): SQLite evaluates the JSON function
+        once per row instead of once per WHEN, which the week of a station feels."""
         return JsonRef(
-            kind=kind,
+            kind=case(
+                {"integer": NUMBER, "real": NUMBER, "text": STRING},
+                value=json_type,
+                else_=json_type,
+            ),
             value=value,
-            number=case((json_type.in_(("integer", "real")), value)),
-            text=case((json_type.in_(("text", "array", "object")), value)),
+            number=case({"integer": value, "real": value}, value=json_type),
+            text=case({"text": value, "array": value, "object": value}, value=json_type),
+            rank=case(SQLITE_RANKS, value=json_type, else_=0),
+            json_type=json_type,
         )
+
+    def equals(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:
+        """Typed equality on SQLite's own types: one `json_type`, one `json_extract`."""
+        if ref.json_type is None:
+            return None
+        if isinstance(value, bool):
+            return ref.json_type == ("true" if value else "false")
+        if isinstance(value, str):
+            return and_(ref.json_type == "text", ref.value == value)
+        return and_(ref.json_type.in_(("integer", "real")), ref.value == float(value))
 
     def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
         return getattr(func, FOLD_FUNCTION)(text, int(case_sensitive))  # type: ignore[no-any-return]

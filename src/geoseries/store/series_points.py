@@ -181,23 +181,35 @@ def _feature() -> list[ColumnElement[Any]]:
 def _points(
     found: Iterator[Any], query: SeriesQuery, elements: Sequence[str], first_only: bool
 ) -> Iterator[SeriesPoint]:
-    previous: object = None
+    """Rows -> points. Hot: a week of two variables is thousands of rows, so columns are read
+    by position and a group's decoded key is reused while consecutive rows share it."""
     feature_json = FeatureJson()
+    groups = len(query.group_by)
+    positions: dict[str, int] | None = None
+    previous_raw: tuple[object, ...] | None = None
+    group: tuple[object, ...] = ()
+    previous: object = None
     for row in found:
-        element = elements[row.e]
-        document_id = observation_document_id(row.fid, row.tm)
-        identity: tuple[object, ...]
-        if query.group_by:
-            pairs = [
-                (row._mapping[f"gk{n}"], row._mapping[f"gv{n}"]) for n in range(len(query.group_by))
-            ]
-            group = tuple(decode(kind, value) for kind, value in pairs)
-            identity = (tuple((kind, v) for (kind, _), v in zip(pairs, group, strict=True)), row.e)
-        else:
-            group, identity = (document_id,), (document_id, row.e)
+        if positions is None:
+            positions = {name: index for index, name in enumerate(row._fields)}
+            kinds = [positions[f"gk{n}"] for n in range(groups)]
+            values = [positions[f"gv{n}"] for n in range(groups)]
+            e, fid, tm, val = positions["e"], positions["fid"], positions["tm"], positions["val"]
+            geometry_at, properties_at = positions["geometry"], positions["properties"]
+        element_index, feature_id, time = row[e], row[fid], row[tm]
+        if groups:
+            raw = tuple(row[i] for i in kinds) + tuple(row[i] for i in values)
+            if raw != previous_raw:
+                previous_raw = raw
+                group = tuple(decode(raw[n], raw[groups + n]) for n in range(groups))
+            identity: object = (raw, element_index)
+        document_id = observation_document_id(feature_id, time)
+        if not groups:
+            group, identity = (document_id,), (document_id, element_index)
         if first_only and identity == previous:
             continue
         previous = identity
-        geometry, properties = feature_json(row.fid, row.geometry, row.properties)
-        value = geometry if element == GEOMETRY else row.val
-        yield SeriesPoint(group, element, document_id, row.tm, value, geometry, properties)
+        element = elements[element_index]
+        geometry, properties = feature_json(feature_id, row[geometry_at], row[properties_at])
+        value = geometry if element == GEOMETRY else row[val]
+        yield SeriesPoint(group, element, document_id, time, value, geometry, properties)

@@ -422,7 +422,7 @@ class SqlStore:
 
     def _all(self, query: Any) -> list[Row[Any]]:
         with translated(), self.engine.connect() as conn:
-            return list(conn.execute(query))
+            return list(conn.execute(query).all())  # all(): one fetchall, not a fetch per row
 
     def _scalar(self, query: Any) -> Any:
         with translated(), self.engine.connect() as conn:
@@ -551,12 +551,22 @@ class SqlWriter:
         return found
 
     def _create_series(self, dataset_id: int, wanted: list[tuple[int, str, str]]) -> None:
-        s = t.series.c
-        rows = [
-            {"dataset_id": dataset_id, "feature_id": fid, "variable": var} for fid, _, var in wanted
-        ]
-        self.conn.execute(self.store._insert(t.series).on_conflict_do_nothing(), rows)  # type: ignore[attr-defined]
+        """Learn the ids of the wanted series, inserting only those that do not exist yet
+        (most requests of a running ingest only write series that exist)."""
         by_feature = {fid: key for fid, key, _ in wanted}
+        self._learn_series(dataset_id, by_feature)
+        missing = [
+            (fid, var) for fid, key, var in wanted if (dataset_id, (key, var)) not in self._series
+        ]
+        if missing:
+            insert = self.store._insert(t.series).on_conflict_do_nothing()  # type: ignore[attr-defined]
+            rows = [{"dataset_id": dataset_id, "feature_id": f, "variable": v} for f, v in missing]
+            self.conn.execute(insert, rows)
+            self._learn_series(dataset_id, {fid: by_feature[fid] for fid, _ in missing})
+
+    def _learn_series(self, dataset_id: int, by_feature: Mapping[int, str]) -> None:
+        """Cache the ids of every series of the dataset on these features (row id -> key)."""
+        s = t.series.c
         query = select(s.feature_id, s.variable, s.id).where(s.dataset_id == dataset_id)
         for chunk in _chunks(sorted(by_feature), LOOKUP_CHUNK):
             for row in self.conn.execute(query.where(s.feature_id.in_(chunk))):

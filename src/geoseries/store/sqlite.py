@@ -24,6 +24,9 @@ from geoseries.store.text_fold import FOLD_FUNCTION, sql_fold, sql_regexp
 from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
 T = TypeVar("T")
+CACHE_KIB = 32 * 1024
+"""Page cache per connection (SQLite's default is 2 MiB): a bulk write of observations spread
+over a thousand series touches a thousand leaf pages, a page of documents as many."""
 RTREE_SLACK = 1e-37
 """Larger than any error of the R*Tree's float32 rounding of tiny coordinates."""
 # One statement per batch: SQLite reads the rows from a JSON array in C, with the GIL released,
@@ -69,6 +72,7 @@ def sqlite_engine(url: str) -> Engine:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
+            f"cache_size=-{CACHE_KIB}",
         ):
             dbapi_conn.execute(f"PRAGMA {pragma}")
 
