@@ -13,8 +13,11 @@ LATEST = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 MILLISECOND = timedelta(milliseconds=1)
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_time(text: str) -> int:
     """Milliseconds since the epoch for ISO 8601 text (naive means UTC) or integer epoch ms.
+
+    Cached: bulk writes and queries repeat the same instants (every station at each step).
 
     Raises ValueError for anything else, so callers can report the offending field.
     """
@@ -36,10 +39,20 @@ def parse_time(text: str) -> int:
     return (moment - EPOCH) // MILLISECOND
 
 
-@lru_cache(maxsize=1 << 16)
 def format_time(ms: int) -> str:
     """ISO 8601 with milliseconds and Z, e.g. `2023-06-20T09:20:00.000Z`.
 
-    Cached: a page of observations repeats the same few time steps for every feature.
+    Integer arithmetic below the day, whose date text is cached: pages and bulk writes render
+    thousands of instants of a few days.
     """
-    return (NAIVE_EPOCH + ms * MILLISECOND).isoformat(timespec="milliseconds") + "Z"
+    day, rest = divmod(ms, 86_400_000)
+    seconds, milliseconds = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{_date_text(day)}T{hour:02d}:{minute:02d}:{second:02d}.{milliseconds:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: int) -> str:
+    """`YYYY-MM-DD` of a day counted from 1970-01-01."""
+    return (NAIVE_EPOCH + timedelta(days=day)).date().isoformat()

@@ -23,7 +23,14 @@ from operator import itemgetter
 
 from geoseries.errors import NotFound, ValidationFailed
 from geoseries.geometry import geometry_bounds
-from geoseries.model import Dataset, Feature, FeatureInput, JSONObject, Observation
+from geoseries.model import (
+    Dataset,
+    Feature,
+    FeatureInput,
+    JSONObject,
+    Observation,
+    ObservationValues,
+)
 from geoseries.queries import Document, decode_observation_document_id, observation_document_id
 from geoseries.store import Store, Writer
 
@@ -144,8 +151,8 @@ def _create_observations(
         features = _ensure_features(writer, holder, readings)
         pairs = {(r.key, variable) for r in readings for variable in r.values}
         series = writer.resolve_series(dataset, pairs)
-        rows = [
-            Observation(series[(r.key, variable)], r.time, value, None)
+        rows: list[ObservationValues] = [
+            (series[(r.key, variable)], r.time, value, None)
             for r in readings
             for variable, value in r.values.items()
         ]
