@@ -11,6 +11,7 @@ so it can be decoded without a lookup table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from geoseries.filters import EVERYTHING, Field, Filter
 from geoseries.model import JSONObject
@@ -39,8 +40,9 @@ class DocumentQuery:
     limit: int = DEFAULT_LIMIT
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(NamedTuple):
+    """A tuple, not a dataclass: a page builds thousands of them (see `Observation`)."""
+
     id: str
     time: int | None
     """Milliseconds since the epoch; None for a feature of a stations dataset."""
@@ -65,9 +67,9 @@ class SeriesQuery:
     first_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
-    """One value of one element for one group, as the store streams them.
+class SeriesPoint(NamedTuple):
+    """One value of one element for one group, as the store streams them (a tuple: a week of
+    a station is thousands of them).
 
     Points arrive ordered by group, then element (in `SeriesQuery.elements` order), then time
     in the query's order. `group` holds the values of the `group_by` properties (the document
@@ -76,12 +78,17 @@ class SeriesPoint:
 
     group: tuple[object, ...]
     element: str
-    document_id: str
+    feature_row_id: int
     time: int
     value: object
     geometry: JSONObject | None
     properties: JSONObject
     """The feature's properties (without variables)."""
+
+    @property
+    def document_id(self) -> str:
+        """The id of the document the point belongs to (computed: most renderings skip it)."""
+        return observation_document_id(self.feature_row_id, self.time)
 
 
 def observation_document_id(feature_row_id: int, time: int) -> str:

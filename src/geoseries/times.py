@@ -39,11 +39,12 @@ def parse_time(text: str) -> int:
     return (moment - EPOCH) // MILLISECOND
 
 
+@lru_cache(maxsize=1 << 16)
 def format_time(ms: int) -> str:
     """ISO 8601 with milliseconds and Z, e.g. `2023-06-20T09:20:00.000Z`.
 
-    Integer arithmetic below the day, whose date text is cached: pages and bulk writes render
-    thousands of instants of a few days.
+    Cached (a page repeats its time steps for every feature and variable), and integer
+    arithmetic below the day, whose date text is cached too.
     """
     day, rest = divmod(ms, 86_400_000)
     seconds, milliseconds = divmod(rest, 1000)

@@ -192,24 +192,24 @@ def _points(
     for row in found:
         if positions is None:
             positions = {name: index for index, name in enumerate(row._fields)}
-            kinds = [positions[f"gk{n}"] for n in range(groups)]
-            values = [positions[f"gv{n}"] for n in range(groups)]
+            raw_at = [positions[f"gk{n}"] for n in range(groups)]
+            raw_at += [positions[f"gv{n}"] for n in range(groups)]
             e, fid, tm, val = positions["e"], positions["fid"], positions["tm"], positions["val"]
             geometry_at, properties_at = positions["geometry"], positions["properties"]
         element_index, feature_id, time = row[e], row[fid], row[tm]
         if groups:
-            raw = tuple(row[i] for i in kinds) + tuple(row[i] for i in values)
+            raw = tuple(map(row.__getitem__, raw_at))
             if raw != previous_raw:
                 previous_raw = raw
                 group = tuple(decode(raw[n], raw[groups + n]) for n in range(groups))
             identity: object = (raw, element_index)
-        document_id = observation_document_id(feature_id, time)
-        if not groups:
-            group, identity = (document_id,), (document_id, element_index)
+        else:
+            group = (observation_document_id(feature_id, time),)
+            identity = (group, element_index)
         if first_only and identity == previous:
             continue
         previous = identity
         element = elements[element_index]
         geometry, properties = feature_json(feature_id, row[geometry_at], row[properties_at])
         value = geometry if element == GEOMETRY else row[val]
-        yield SeriesPoint(group, element, document_id, time, value, geometry, properties)
+        yield SeriesPoint(group, element, feature_id, time, value, geometry, properties)
