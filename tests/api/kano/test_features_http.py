@@ -8,11 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from geoseries.api.app import create_app
 from geoseries.geometry import point
 from geoseries.model import DatasetSpec, FeatureInput
+from geoseries.settings import FeaturesSettings, Settings
 from geoseries.store import Store
 from geoseries.times import format_time
-from tests.api.kano.conftest import CODES, STEP, STEPS, T0, Kano, flow, level
+from tests.api.kano.conftest import (
+    CODES,
+    STATIONS,
+    STEP,
+    STEPS,
+    T0,
+    Kano,
+    flow,
+    level,
+    load_hydrometry,
+)
 
 END = T0 + (STEPS - 1) * STEP
 ABZAC = "#P726151001"
@@ -320,3 +334,29 @@ def test_antimeridian_boxes(kano: Kano, app_store: Store) -> None:
     assert sorted(f["_id"] for f in several["features"]) == ["east", "greenwich"]
     world = kano.json("/api/islands?south=-90&north=90&west=-180&east=180")
     assert world["total"] == 3
+
+
+def test_compound_group_keys(kano: Kano) -> None:
+    body = kano.json(
+        "/api/hubeau-observations?$groupBy[]=code_station&$groupBy[]=name&$aggregate[0]=Q"
+        f"&time[$lte]={iso(T0 + STEP)}"
+    )
+    keys = sorted((f["_id"]["code_station"], f["_id"]["name"]) for f in body["features"])
+    assert keys == sorted((code, STATIONS[code][0]) for code in CODES)
+    assert all(len(f["properties"]["Q"]) == 2 for f in body["features"])
+
+
+def test_page_limits_come_from_the_settings(settings: Settings) -> None:
+    limited = settings.model_copy(
+        update={"features": FeaturesSettings(default_limit=1, max_limit=2)}
+    )
+    with TestClient(create_app(limited)) as client:
+        load_hydrometry(client.app.state.store)  # type: ignore[attr-defined]
+        tokens = client.app.state.tokens  # type: ignore[attr-defined]
+        headers = {
+            "Authorization": f"Bearer {tokens.issue_stateless('t', permissions=['features']).token}"
+        }
+        default = client.get("/api/hubeau-stations", headers=headers).json()
+        assert (len(default["features"]), default["limit"], default["total"]) == (1, 1, 3)
+        capped = client.get("/api/hubeau-stations?$limit=50", headers=headers).json()
+        assert (len(capped["features"]), capped["limit"]) == (2, 2)
