@@ -70,6 +70,9 @@ def postgres_engine(url: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _create_stage(dbapi_conn: psycopg.Connection[object], _record: object) -> None:
         dbapi_conn.execute(CREATE_STAGE)
+        # JIT compiling pays off for long analytical queries; ours are short, and it added
+        # tens of milliseconds to them (bench/kano_queries.py).
+        dbapi_conn.execute("SET jit = off")
         dbapi_conn.commit()
 
     return engine
