@@ -50,6 +50,12 @@ class Document(NamedTuple):
     properties: JSONObject
 
 
+class DocumentPage(NamedTuple):
+    total: int
+    """How many documents pass the query's filter (whatever the page's skip and limit)."""
+    documents: list[Document]
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesQuery:
     """Time series of `elements` (variable names, or `geometry`) per group of documents.

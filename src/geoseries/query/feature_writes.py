@@ -160,15 +160,17 @@ def _create_observations(
         # time repeated in the request still ends with its last value.
         rows.sort(key=itemgetter(0, 1))
         writer.write_observations(rows)
-    return [
-        Document(
-            observation_document_id(features[r.key].id, r.time),
-            r.time,
-            features[r.key].geometry,
-            {**features[r.key].properties, **r.values},
-        )
-        for r in readings
-    ]
+        # Built while the writer stores the rows (it releases the GIL): the answer is ready
+        # when the commit is.
+        return [
+            Document(
+                observation_document_id(features[r.key].id, r.time),
+                r.time,
+                features[r.key].geometry,
+                {**features[r.key].properties, **r.values},
+            )
+            for r in readings
+        ]
 
 
 def _reading(dataset: Dataset, document: DocumentInput) -> _Reading:

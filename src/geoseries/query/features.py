@@ -73,13 +73,10 @@ def _refusal(method: Method, name: str) -> str:
 
 
 def find(store: Store, dataset: Dataset, query: DocumentQuery) -> Page:
-    """One page of documents and the total matching the query's filter.
-
-    The total is counted first, so an error surfaces before any document is streamed.
-    """
-    total = store.count_documents(dataset, query.where)
-    documents = store.find_documents(dataset, query) if query.limit else iter(())
-    return Page(total=total, skip=query.skip, limit=query.limit, documents=documents)
+    """One page of documents (at most `query.limit`, read whole) and the total matching the
+    query's filter, so an error surfaces before anything is sent."""
+    total, documents = store.find_page(dataset, query)
+    return Page(total=total, skip=query.skip, limit=query.limit, documents=iter(documents))
 
 
 def get(store: Store, dataset: Dataset, document_id: str) -> Document:

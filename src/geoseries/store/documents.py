@@ -29,7 +29,7 @@ from geoseries.filters import (
     all_of,
 )
 from geoseries.model import Dataset, JSONObject
-from geoseries.queries import Document, DocumentQuery, observation_document_id
+from geoseries.queries import Document, DocumentPage, DocumentQuery, observation_document_id
 from geoseries.store import schema as t
 from geoseries.store.documents_source import (
     FeatureJson,
@@ -93,6 +93,19 @@ def find_documents(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> I
             yield Document(row.key, None, geometry, properties)
         return
     yield from _observation_documents(store, source, query)
+
+
+def find_page(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> DocumentPage:
+    """A page, then the total: counted only when the page does not tell it (a page shorter
+    than its limit ends the matches, so the total is `skip` + its length).
+
+    A window count riding along with the page was tried: it stops SQLite from keeping only
+    the first `limit` rows while sorting, and cost more than the separate count.
+    """
+    page = list(find_documents(store, dataset, query)) if query.limit else []
+    if (page and len(page) < query.limit) or (not page and query.limit and not query.skip):
+        return DocumentPage(query.skip + len(page), page)
+    return DocumentPage(count_documents(store, dataset, query.where), page)
 
 
 def _observation_documents(

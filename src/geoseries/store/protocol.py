@@ -23,7 +23,7 @@ from geoseries.model import (
     Organization,
     User,
 )
-from geoseries.queries import Document, DocumentQuery, SeriesPoint, SeriesQuery
+from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesPoint, SeriesQuery
 
 SeriesKey = tuple[str, str]
 """(feature key, variable)."""
@@ -187,6 +187,10 @@ class Store(Protocol):
     # Documents: what a features API lists (see geoseries.queries)
     def find_documents(self, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
         """One page of the documents passing `query.where`, in its order."""
+        ...
+
+    def find_page(self, dataset: Dataset, query: DocumentQuery) -> DocumentPage:
+        """One page (read whole: at most `query.limit` documents) and the total."""
         ...
 
     def count_documents(self, dataset: Dataset, where: Filter) -> int:

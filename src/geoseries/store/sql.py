@@ -45,7 +45,7 @@ from geoseries.model import (
     User,
     now_ms,
 )
-from geoseries.queries import Document, DocumentQuery, SeriesPoint, SeriesQuery
+from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesPoint, SeriesQuery
 from geoseries.store import document_writes, documents, series_points
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
@@ -386,6 +386,9 @@ class SqlStore:
     # -- documents (see documents.py and series_points.py) --------------------------------------
     def find_documents(self, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
         return documents.find_documents(self, dataset, query)
+
+    def find_page(self, dataset: Dataset, query: DocumentQuery) -> DocumentPage:
+        return documents.find_page(self, dataset, query)
 
     def count_documents(self, dataset: Dataset, where: Filter) -> int:
         return documents.count_documents(self, dataset, where)
