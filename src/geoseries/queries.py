@@ -10,6 +10,7 @@ so it can be decoded without a lookup table.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -51,8 +52,9 @@ class Document(NamedTuple):
 
 
 class DocumentPage(NamedTuple):
-    total: int
-    """How many documents pass the query's filter (whatever the page's skip and limit)."""
+    total: Future[int]
+    """How many documents pass the query's filter (whatever the page's skip and limit); maybe
+    still being counted, so the documents can be sent meanwhile."""
     documents: list[Document]
 
 

@@ -244,3 +244,29 @@ def test_distinct_merges_equal_numbers(store: Store) -> None:
 def test_documents_stream_lazily(store: Store, sites: Dataset) -> None:
     found = store.find_documents(sites, DocumentQuery())
     assert next(found).id == "a"
+
+
+@pytest.mark.parametrize(
+    ("skip", "limit", "ids", "total"),
+    [
+        (0, 2, ["a", "b"], 6),  # a full page: counted
+        (4, 5, ["e", "f"], 6),  # a short page ends the matches: no count needed
+        (9, 5, [], 6),  # past the end: counted
+        (0, 0, [], 6),  # count only
+    ],
+)
+def test_pages_and_their_totals(
+    store: Store, sites: Dataset, skip: int, limit: int, ids: list[str], total: int
+) -> None:
+    page = store.find_page(sites, DocumentQuery(skip=skip, limit=limit))
+    assert [d.id for d in page.documents] == ids
+    assert page.total.result() == total
+
+
+def test_pages_of_observations_and_an_empty_filter(store: Store, hydro: Dataset) -> None:
+    everything = store.count_documents(hydro, EVERYTHING)
+    page = store.find_page(hydro, DocumentQuery(limit=1))
+    assert len(page.documents) == 1
+    assert page.total.result() == everything
+    none = store.find_page(hydro, DocumentQuery(where=Compare(Time(), Op.LT, Instant(0))))
+    assert (none.documents, none.total.result()) == ([], 0)

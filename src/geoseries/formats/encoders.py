@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -15,7 +16,11 @@ T = TypeVar("T")
 
 
 def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> Iterator[bytes]:
-    """`{"type":"FeatureCollection","features":[...], **members}` streamed feature by feature."""
+    """`{"type":"FeatureCollection","features":[...], **members}` streamed feature by feature.
+
+    Members come after the features, so one still being computed (a Future) is only waited
+    for once the features are sent.
+    """
     yield b'{"type":"FeatureCollection","features":['
     parts: list[bytes] = []
     first = True
@@ -26,8 +31,9 @@ def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> It
             yield b"".join(parts)
             parts = []
     parts.append(b"]")
-    for name, value in members.items():
-        parts.append(b',"' + name.encode() + b'":' + orjson.dumps(value))
+    for name, value in members.items():  # a Future (a count still running) is waited for
+        resolved = value.result() if isinstance(value, Future) else value
+        parts.append(b',"' + name.encode() + b'":' + orjson.dumps(resolved))
     parts.append(b"}")
     yield b"".join(parts)
 

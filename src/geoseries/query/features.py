@@ -12,6 +12,7 @@ reported as missing, so private names do not leak.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,9 +30,9 @@ READS: frozenset[Method] = frozenset({"find", "get"})
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page of documents; `documents` streams from the database, read it once."""
+    """A page of documents; `total` may still be being counted while they are sent."""
 
-    total: int
+    total: Future[int]
     skip: int
     limit: int
     documents: Iterator[Document]

@@ -10,7 +10,8 @@ aggregates would round them to 15 digits).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, case, func, select
@@ -84,43 +85,65 @@ def documents(source: Source, where: Filter, *columns: Any) -> Select[Any]:
 
 def find_documents(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
     source = source_of(store, dataset)
-    f = t.features.c
     if source.time is None:
-        stmt = documents(source, query.where, f.id, f.key, *feature_json_columns())
-        feature_json = FeatureJson()
-        for row in store._stream(_paged(stmt, source, query)):
-            geometry, properties = feature_json(row.id, row.geometry, row.properties)
-            yield Document(row.key, None, geometry, properties)
+        stmt = documents(source, query.where, *_feature_columns())
+        yield from _feature_documents(store._stream(_paged(stmt, source, query)))
         return
-    yield from _observation_documents(store, source, query)
+    yield from _observation_documents(store, source, _observation_rows(store, source, query))
 
 
 def find_page(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> DocumentPage:
-    """A page, then the total: counted only when the page does not tell it (a page shorter
-    than its limit ends the matches, so the total is `skip` + its length).
+    """A page and its total. The total is counted only when the page does not tell it (a page
+    shorter than its limit ends the matches: the total is `skip` + its length), and then on a
+    reader thread while this one turns the page's rows into documents.
 
     A window count riding along with the page was tried: it stops SQLite from keeping only
     the first `limit` rows while sorting, and cost more than the separate count.
     """
-    page = list(find_documents(store, dataset, query)) if query.limit else []
-    if (page and len(page) < query.limit) or (not page and query.limit and not query.skip):
-        return DocumentPage(query.skip + len(page), page)
-    return DocumentPage(count_documents(store, dataset, query.where), page)
+    source = source_of(store, dataset)
+    rows: list[Any] = []
+    if query.limit and source.time is None:
+        stmt = documents(source, query.where, *_feature_columns())
+        rows = store._all(_paged(stmt, source, query))
+    elif query.limit:
+        rows = _observation_rows(store, source, query)
+    total: Future[int] = Future()
+    if (rows and len(rows) < query.limit) or (not rows and query.limit and not query.skip):
+        total.set_result(query.skip + len(rows))
+    else:
+        total = store._readers.submit(count_documents, store, dataset, query.where)
+    if source.time is None:
+        return DocumentPage(total, list(_feature_documents(rows)))
+    return DocumentPage(total, list(_observation_documents(store, source, rows)))
 
 
-def _observation_documents(
-    store: SqlStore, source: Source, query: DocumentQuery
-) -> Iterator[Document]:
-    """One page of observation documents, read as narrow rows (feature id, time, values).
+def _feature_columns() -> list[ColumnElement[Any]]:
+    f = t.features.c
+    return [f.id, f.key, *feature_json_columns()]
+
+
+def _feature_documents(rows: Iterable[Any]) -> Iterator[Document]:
+    feature_json = FeatureJson()
+    for row in rows:
+        geometry, properties = feature_json(row.id, row.geometry, row.properties)
+        yield Document(row.key, None, geometry, properties)
+
+
+def _observation_rows(store: SqlStore, source: Source, query: DocumentQuery) -> list[Any]:
+    """One page of observation documents as narrow rows (feature id, time, values...).
 
     Carrying each feature's JSON through the GROUP BY doubled SQLite's work; a page is at most
     `limit` rows, so it is read whole, then its features' JSON is fetched once per feature.
     """
     assert source.time is not None
+    columns = [t.features.c.id, source.time.label("time"), *_values(sorted(source.variables))]
+    return store._all(_paged(documents(source, query.where, *columns), source, query))
+
+
+def _observation_documents(
+    store: SqlStore, source: Source, page: Sequence[Any]
+) -> Iterator[Document]:
     variables = sorted(source.variables)
-    columns = [t.features.c.id, source.time.label("time"), *_values(variables)]
-    stmt = _paged(documents(source, query.where, *columns), source, query)
-    page: list[Any] = store._all(stmt)
     described = _features_json(store, {row[0] for row in page})
     for row in page:
         feature_id, time = row[0], row[1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -65,6 +65,8 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="geoseries-reader")
+        """Runs reads alongside the request's thread, e.g. a page's count while it renders."""
 
     # -- backend hooks -------------------------------------------------------------------------
     def _insert(self, table: Table) -> Insert:
@@ -104,6 +106,7 @@ class SqlStore:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
+        self._readers.shutdown(wait=True)
         self.engine.dispose()
 
     def ping(self) -> None:

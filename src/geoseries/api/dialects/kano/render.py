@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,5 +119,6 @@ def _plain(value: object) -> object:
     return value
 
 
-def page_members(total: int, skip: int, limit: int) -> dict[str, Any]:
+def page_members(total: Future[int], skip: int, limit: int) -> dict[str, Any]:
+    """Feathers' page keys; `total` is written once counted (after the features)."""
     return {"total": total, "skip": skip, "limit": limit}
