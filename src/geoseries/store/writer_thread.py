@@ -22,7 +22,8 @@ from sqlalchemy import Connection, Engine
 
 from geoseries.model import Dataset, Feature, FeatureInput, ObservationValues
 from geoseries.store.protocol import SeriesKey
-from geoseries.store.sql import SqlStore, SqlWriter
+from geoseries.store.sql import SqlStore
+from geoseries.store.writer import SqlWriter
 
 T = TypeVar("T")
 _END = object()
