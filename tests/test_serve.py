@@ -32,22 +32,23 @@ class Server:
     database_url: str
 
 
+ATTEMPTS = 3
+"""Free ports are picked, then bound by the server: another process may take one in between."""
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    http_port, mqtt_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "GEOSERIES_DATA_DIR": str(tmp_path / "data"),
-        "GEOSERIES_MQTT__PORT": str(mqtt_port),
-        "GEOSERIES_MQTT__CLIENT_ID": f"e2e-{http_port}",
-    }
-    env.pop("GEOSERIES_DATABASE_URL", None)
-    command = [sys.executable, "-m", "geoseries", "serve", "--demo", "--port", str(http_port)]
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    for attempt in range(1, ATTEMPTS + 1):
+        http_port, mqtt_port = free_port(), free_port()
+        log_path = tmp_path / f"serve-{attempt}.log"
+        process = _start(tmp_path, http_port, mqtt_port, log_path)
+        if _ours(process, http_port):
+            break
+        process.kill()
+        process.wait(timeout=20)
+        if "address already in use" not in log_path.read_text() or attempt == ATTEMPTS:
+            pytest.fail(f"server did not start:\n{log_path.read_text()}")
     try:
-        if not wait_for_port(http_port, process, timeout=60):
-            pytest.fail(f"server did not start:\n{(tmp_path / 'serve.log').read_text()}")
         yield Server(
             f"http://127.0.0.1:{http_port}",
             mqtt_port,
@@ -56,11 +57,37 @@ def server(tmp_path: Path) -> Iterator[Server]:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            assert process.wait(timeout=20) == 0, (tmp_path / "serve.log").read_text()
+            assert process.wait(timeout=20) == 0, log_path.read_text()
         finally:
             if process.poll() is None:
                 process.kill()
-            log.close()
+
+
+def _start(
+    tmp_path: Path, http_port: int, mqtt_port: int, log_path: Path
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GEOSERIES_DATA_DIR": str(tmp_path / "data"),
+        "GEOSERIES_MQTT__PORT": str(mqtt_port),
+        "GEOSERIES_MQTT__CLIENT_ID": f"e2e-{http_port}",
+    }
+    env.pop("GEOSERIES_DATABASE_URL", None)
+    command = [sys.executable, "-m", "geoseries", "serve", "--demo", "--port", str(http_port)]
+    with log_path.open("wb") as log:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _ours(process: subprocess.Popen[bytes], http_port: int) -> bool:
+    """Whether `process` itself answers on `http_port` (not another process that took it)."""
+    if not wait_for_port(http_port, process, timeout=60):
+        return False
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # a server that lost the port exits within moments
+        if process.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return process.poll() is None
 
 
 def test_serve_answers_with_demo_data_and_mqtt(server: Server) -> None:
