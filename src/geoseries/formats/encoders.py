@@ -21,17 +21,10 @@ def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> It
     Members come after the features, so one still being computed (a Future) is only waited
     for once the features are sent.
     """
-    yield b'{"type":"FeatureCollection","features":['
+    yield b'{"type":"FeatureCollection","features":'
+    yield from json_array(features)
     parts: list[bytes] = []
-    first = True
-    for feature in features:
-        parts.append(orjson.dumps(feature) if first else b"," + orjson.dumps(feature))
-        first = False
-        if len(parts) >= CHUNK_ITEMS:
-            yield b"".join(parts)
-            parts = []
-    parts.append(b"]")
-    for name, value in members.items():  # a Future (a count still running) is waited for
+    for name, value in members.items():
         resolved = value.result() if isinstance(value, Future) else value
         parts.append(b',"' + name.encode() + b'":' + orjson.dumps(resolved))
     parts.append(b"}")
@@ -39,7 +32,7 @@ def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> It
 
 
 def json_array(items: Iterable[Any]) -> Iterator[bytes]:
-    """`[...]` streamed item by item."""
+    """`[...]` streamed in chunks of CHUNK_ITEMS items."""
     parts: list[bytes] = [b"["]
     first = True
     for item in items:

@@ -7,17 +7,16 @@ or a document deletes its observations explicitly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Text, cast, delete, select
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import Conflict
 from geoseries.model import Dataset, Feature, FeatureInput, now_ms
 from geoseries.store import schema as t
+from geoseries.store.documents_source import loads_json
 
 FeatureValues = Callable[[int, FeatureInput, int], dict[str, Any]]
 
@@ -33,16 +32,9 @@ def features_by_key(conn: Connection, dataset_id: int, keys: Sequence[str]) -> d
             f.dataset_id == dataset_id, f.key.in_(keys[start : start + 500])
         )
         for row_id, key, geometry, properties in conn.execute(query):
-            decoded = None if geometry is None else _loads(geometry)
-            found[key] = Feature(row_id, dataset_id, key, decoded, _loads(properties))
+            decoded = None if geometry is None else loads_json(geometry)
+            found[key] = Feature(row_id, dataset_id, key, decoded, loads_json(properties))
     return found
-
-
-def _loads(text: str) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits, which json reads
-        return json.loads(text)
 
 
 def insert_features(

@@ -138,12 +138,13 @@ class FeatureJson:
         if found is None:
             if len(self._decoded) >= self.LIMIT:
                 self._decoded.clear()
-            found = (None if geometry is None else _loads(geometry), _loads(properties))
+            found = (None if geometry is None else loads_json(geometry), loads_json(properties))
             self._decoded[feature_id] = found
         return found
 
 
-def _loads(text: str) -> Any:
+def loads_json(text: str) -> Any:
+    """JSON text read back from the database (orjson; `json` for what orjson refuses)."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits, which json reads

@@ -30,21 +30,9 @@ from geoseries.filters import (
     Property,
     Time,
 )
-from geoseries.model import BBox, Dataset, DatasetKind
+from geoseries.model import BBox
 from geoseries.queries import DocumentQuery, SeriesQuery, SortKey
-
-OBSERVATIONS = Dataset(
-    id=2,
-    name="hubeau-hydro-observations",
-    kind=DatasetKind.OBSERVATIONS,
-    feature_id="code_station",
-    label="name",
-    variables=("H", "Q"),
-    stations_dataset_id=1,
-    organization_id=None,
-    public=False,
-    created_at=0,
-)
+from tests.api.kano.datasets import OBSERVATIONS
 
 
 def parse(query: str, **limits: int) -> KanoRequest:

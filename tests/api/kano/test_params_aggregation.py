@@ -8,22 +8,9 @@ from geoseries.api.dialects.kano.params import AggregateRequest, parse_find
 from geoseries.api.dialects.kano.qs import parse_query
 from geoseries.errors import Forbidden, ValidationFailed
 from geoseries.filters import EVERYTHING, Compare, Op, Property
-from geoseries.model import Dataset, DatasetKind
 from geoseries.queries import SeriesQuery
 from geoseries.query.expressions import Accumulator
-
-DATASET = Dataset(
-    id=2,
-    name="hubeau-hydro-observations",
-    kind=DatasetKind.OBSERVATIONS,
-    feature_id="code_station",
-    label="name",
-    variables=("H", "Q"),
-    stations_dataset_id=1,
-    organization_id=None,
-    public=False,
-    created_at=0,
-)
+from tests.api.kano.datasets import OBSERVATIONS as DATASET
 
 
 def aggregate(query: str) -> AggregateRequest:

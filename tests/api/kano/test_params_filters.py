@@ -27,20 +27,8 @@ from geoseries.filters import (
     Property,
     Time,
 )
-from geoseries.model import Dataset, DatasetKind
+from tests.api.kano.datasets import OBSERVATIONS as DATASET
 
-DATASET = Dataset(
-    id=1,
-    name="hubeau-hydro-observations",
-    kind=DatasetKind.OBSERVATIONS,
-    feature_id="code_station",
-    label="name",
-    variables=("H", "Q"),
-    stations_dataset_id=None,
-    organization_id=None,
-    public=False,
-    created_at=0,
-)
 T0 = 1687252800000  # 2023-06-20T09:20:00Z
 
 

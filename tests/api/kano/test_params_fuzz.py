@@ -19,20 +19,7 @@ from geoseries.api.dialects.kano.params import (
 )
 from geoseries.api.dialects.kano.qs import parse_query
 from geoseries.errors import Forbidden, ValidationFailed
-from geoseries.model import Dataset, DatasetKind
-
-DATASET = Dataset(
-    id=2,
-    name="obs",
-    kind=DatasetKind.OBSERVATIONS,
-    feature_id="code_station",
-    label="name",
-    variables=("H", "Q"),
-    stations_dataset_id=1,
-    organization_id=None,
-    public=False,
-    created_at=0,
-)
+from tests.api.kano.datasets import OBSERVATIONS as DATASET
 
 KEYS = [
     "_id", "time", "type", "level", "geometry", "geometry.type", "properties.H",
@@ -60,6 +47,7 @@ values: st.SearchStrategy[Any] = st.recursive(
     ),
     max_leaves=20,
 )
+
 queries = st.dictionaries(keys, values, max_size=6)
 
 TOKENS = [*KEYS, *VALUES, "[", "]", "=", "&", "[]", "%23", "%2B", "%", "+"]

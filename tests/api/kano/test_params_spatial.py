@@ -20,21 +20,9 @@ from geoseries.filters import (
     Time,
     Within,
 )
-from geoseries.model import BBox, Dataset, DatasetKind
+from geoseries.model import BBox
 from geoseries.queries import SortKey
-
-DATASET = Dataset(
-    id=1,
-    name="hubeau-hydro-stations",
-    kind=DatasetKind.STATIONS,
-    feature_id=None,
-    label="name",
-    variables=(),
-    stations_dataset_id=None,
-    organization_id=None,
-    public=False,
-    created_at=0,
-)
+from tests.api.kano.datasets import STATIONS as DATASET
 
 
 def find(query: str) -> FindRequest:
