@@ -109,7 +109,7 @@ def decode(kind: str | None, value: object) -> object:
 
 class SqliteJson(JsonSql):
     def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
-        if any('"' in key for key in path):
+        if any('"' in key or "\x00" in key for key in path):  # what a quoted label cannot hold
             return self._walk(column, path)
         where = "$" + "".join(f'."{key}"' for key in path)
         return self._ref(func.json_type(column, where), func.json_extract(column, where))

@@ -25,6 +25,8 @@ FIELDS = [
     "properties.name",
     "properties.code_station",
     "properties.a.b",
+    "properties.a%00b",
+    "properties.q%22uote",
 ]
 OPERATORS = [
     "",
@@ -188,3 +190,30 @@ def test_any_body_is_answered_without_a_server_error(
     headers = {"Authorization": f"Bearer {kano.token('features')}"}
     response = kano.client.post(f"/api/{dataset}", json=body, headers=headers)
     assert response.status_code in (201, 400, 409), (body, response.text)
+
+
+def test_nul_characters_and_long_ids_are_no_server_errors(kano: Kano) -> None:
+    """NUL ends C strings (SQLite's JSON paths) and PostgreSQL refuses it in text."""
+    for path in [
+        "/api/hubeau-stations/%00",
+        "/api/hubeau-stations/" + "x" * 3000,
+        "/api/hubeau-stations?_id=%00",
+        "/api/hubeau-stations?properties.name=%00",
+        "/api/hubeau-stations?properties.name[$regex]=%00",
+        "/api/hubeau-stations?properties.name[$search]=%00",
+        "/api/hubeau-stations?$distinct=properties.%00",
+        "/api/hubeau-stations?$sort[properties.%00]=1",
+        "/api/hubeau-stations?properties.a%00b[$exists]=true",
+        "/api/hubeau-observations?$groupBy=%00&$aggregate=H",
+        "/api/hubeau-observations?$aggregate=%00",
+    ]:
+        response = kano.get(path)
+        assert response.status_code < 500, (path, response.text)
+    headers = {"Authorization": f"Bearer {kano.token('features')}"}
+    for body in [{"_id": "a\u0000b", "properties": {}}, {"properties": {"n\u0000": "x\u0000"}}]:
+        response = kano.client.post("/api/hubeau-stations", json=body, headers=headers)
+        assert response.status_code < 500, (body, response.text)
+    patched = kano.client.patch(
+        "/api/hubeau-stations/%23K447001001", json={"properties.x": "\u0000"}, headers=headers
+    )
+    assert patched.status_code < 500, patched.text
