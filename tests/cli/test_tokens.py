@@ -122,3 +122,14 @@ def test_parse_duration_names_the_option() -> None:
     with pytest.raises(ValidationFailed) as caught:
         parse_duration("0s")
     assert caught.value.field == "exp"
+
+
+def test_a_token_without_expiry_comes_with_a_warning(run) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    forever = runner.invoke(app, ["token", "create", "--name", "bot"])
+    assert forever.exit_code == 0, forever.output
+    assert "never expires" in forever.stderr
+    assert "never expires" not in forever.stdout  # stdout is the token alone, for scripts
+    bounded = runner.invoke(app, ["token", "create", "--name", "bot", "--exp", "1h"])
+    assert bounded.exit_code == 0, bounded.output
+    assert "never expires" not in bounded.stderr

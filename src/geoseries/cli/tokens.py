@@ -61,6 +61,12 @@ def token_create(
         name, permissions=permission, audience=aud, issuer=iss, lifetime=lifetime, admin=admin
     )
     errors.print(f"token {name}: jti {issued.jti}", highlight=False)
+    if issued.expires_at is None:  # Kano's stateless tokens do this too; say so, once
+        errors.print(
+            "this token never expires: pass --exp to bound it, "
+            f"or revoke it with `geoseries token revoke {issued.jti}`",
+            highlight=False,
+        )
     print(issued.token)
 
 
