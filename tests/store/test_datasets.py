@@ -191,3 +191,10 @@ def test_name_is_free_again_after_delete(store: Store) -> None:
     store.delete_dataset("stations")
     second = stations(store)
     assert store.count_features(second) == 0
+
+
+def test_a_dataset_by_row_id(store: Store) -> None:
+    created = store.create_dataset(DatasetSpec("by-id"))
+    assert store.get_dataset_by_id(created.id) == created
+    with pytest.raises(NotFound):
+        store.get_dataset_by_id(created.id + 1000)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from geoseries.errors import NotFound, ValidationFailed
+from geoseries.errors import ValidationFailed
 from geoseries.geometry import geometry_bounds
 from geoseries.model import (
     Dataset,
@@ -76,9 +76,8 @@ def patch(store: Store, dataset: Dataset, document_id: str, change: DocumentPatc
     current = store.get_document(dataset, document_id)
     if dataset.holds_observations:
         return _patch_observation(store, dataset, current, change)
-    properties = dict(change.properties) if change.replace_properties else current.properties
-    if not change.replace_properties:
-        properties = {**current.properties, **change.properties}
+    kept = {} if change.replace_properties else current.properties
+    properties = {**kept, **change.properties}
     geometry = change.geometry if change.set_geometry else current.geometry
     _check_geometry(geometry, "geometry")
     with store.writer() as writer:
@@ -91,10 +90,7 @@ def remove(store: Store, dataset: Dataset, document_id: str) -> Document:
     current = store.get_document(dataset, document_id)
     with store.writer() as writer:
         if dataset.holds_observations:
-            decoded = decode_observation_document_id(current.id)
-            if decoded is None:  # get_document found it, so its id decodes
-                raise NotFound(f"No record found for id '{document_id}'", field="id")
-            writer.delete_observations_at(dataset, *decoded)
+            writer.delete_observations_at(dataset, *_feature_and_time(current))
         else:
             writer.delete_features(dataset, [current.id])
     return current
@@ -198,16 +194,11 @@ def _reading(dataset: Dataset, document: DocumentInput) -> _Reading:
     others: JSONObject = {}
     declared = dataset.variables
     for name, value in document.properties.items():
-        numeric = type(value) in NUMBERS  # not isinstance: a bool is an int, not a number here
+        numeric = type(value) in NUMBERS
         if name in declared or (
             not declared and numeric and name != dataset.feature_id and name != dataset.label
         ):
-            if not numeric or not math.isfinite(value):
-                raise ValidationFailed(
-                    f"variable {name} must be a finite number, got {value!r}",
-                    field=f"{where}properties.{name}",
-                )
-            values[name] = float(value)
+            values[name] = _variable_value(name, value, where)
         else:
             others[name] = value
     if not values:
@@ -221,10 +212,14 @@ def _holder(store: Store, dataset: Dataset) -> Dataset:
     """The dataset whose features an observations dataset observes."""
     if dataset.stations_dataset_id is None:
         return dataset
-    for candidate in store.list_datasets():
-        if candidate.id == dataset.stations_dataset_id:
-            return candidate
-    return dataset
+    return store.get_dataset_by_id(dataset.stations_dataset_id)
+
+
+def _feature_and_time(document: Document) -> tuple[int, int]:
+    """(feature row id, time) of an observation document the store returned."""
+    decoded = decode_observation_document_id(document.id)
+    assert decoded is not None, "the store names observation documents with decodable ids"
+    return decoded
 
 
 def _ensure_features(
@@ -260,9 +255,7 @@ def _filled_in(feature: Feature | None, reading: _Reading) -> FeatureInput | Non
 def _patch_observation(
     store: Store, dataset: Dataset, current: Document, change: DocumentPatch
 ) -> Document:
-    decoded = decode_observation_document_id(current.id)
-    if decoded is None:
-        raise NotFound(f"No record found for id '{current.id}'", field="id")
+    _, time = _feature_and_time(current)
     if change.set_geometry:
         raise ValidationFailed(
             "an observation's geometry is its feature's: patch the feature", field="geometry"
@@ -272,12 +265,23 @@ def _patch_observation(
     with store.writer() as writer:
         series = writer.resolve_series(dataset, {(key, variable) for variable in values})
         writer.write_observations(
-            [Observation(series[(key, v)], decoded[1], value, None) for v, value in values.items()]
+            [Observation(series[(key, v)], time, value, None) for v, value in values.items()]
         )
     return Document(current.id, current.time, current.geometry, {**current.properties, **values})
 
 
-def _patched_values(dataset: Dataset, properties: Mapping[str, object]) -> dict[str, float]:
+def _variable_value(name: str, value: Any, where: str) -> float:
+    """A variable's value: a finite number (`type`, not isinstance: a bool is an int, not a
+    number here)."""
+    if type(value) not in NUMBERS or not math.isfinite(value):
+        raise ValidationFailed(
+            f"variable {name} must be a finite number, got {value!r}",
+            field=f"{where}properties.{name}",
+        )
+    return float(value)
+
+
+def _patched_values(dataset: Dataset, properties: JSONObject) -> dict[str, float]:
     values: dict[str, float] = {}
     for name, value in properties.items():
         if dataset.variables and name not in dataset.variables:
@@ -285,16 +289,7 @@ def _patched_values(dataset: Dataset, properties: Mapping[str, object]) -> dict[
                 f"{name} is not a variable of {dataset.name!r}; patch the feature instead",
                 field=f"properties.{name}",
             )
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ValidationFailed(
-                f"variable {name} must be a finite number, got {value!r}",
-                field=f"properties.{name}",
-            )
-        values[name] = float(value)
+        values[name] = _variable_value(name, value, "")
     if not values:
         raise ValidationFailed("nothing to patch: give variables in properties", field="properties")
     return values

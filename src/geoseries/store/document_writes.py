@@ -16,6 +16,7 @@ from sqlalchemy.sql.dml import Insert
 from geoseries.errors import Conflict
 from geoseries.model import Dataset, Feature, FeatureInput, now_ms
 from geoseries.store import schema as t
+from geoseries.store.batching import chunks
 from geoseries.store.documents_source import loads_json
 
 FeatureValues = Callable[[int, FeatureInput, int], dict[str, Any]]
@@ -27,9 +28,9 @@ def features_by_key(conn: Connection, dataset_id: int, keys: Sequence[str]) -> d
     f = t.features.c
     found: dict[str, Feature] = {}
     json_columns = (cast(f.geometry, Text), cast(f.properties, Text))
-    for start in range(0, len(keys), 500):
+    for chunk in chunks(keys):
         query = select(f.id, f.key, *json_columns).where(
-            f.dataset_id == dataset_id, f.key.in_(keys[start : start + 500])
+            f.dataset_id == dataset_id, f.key.in_(chunk)
         )
         for row_id, key, geometry, properties in conn.execute(query):
             decoded = None if geometry is None else loads_json(geometry)
@@ -43,7 +44,7 @@ def insert_features(
     dataset: Dataset,
     features: Sequence[FeatureInput],
     values: FeatureValues,
-) -> dict[str, int]:
+) -> int:
     """Insert new features; Conflict naming the first key that is taken (or repeated)."""
     keys = [feature.key for feature in features]
     seen: set[str] = set()
@@ -57,7 +58,7 @@ def insert_features(
         raise Conflict(f"id {first!r} is already taken in {dataset.name!r}", field="_id")
     stamp = now_ms()
     conn.execute(insert, [values(dataset.id, feature, stamp) for feature in features])
-    return {key: feature.id for key, feature in features_by_key(conn, dataset.id, keys).items()}
+    return len(features)
 
 
 def delete_features(conn: Connection, dataset: Dataset, keys: Sequence[str]) -> int:

@@ -32,6 +32,7 @@ from geoseries.filters import (
 from geoseries.model import Dataset, JSONObject
 from geoseries.queries import Document, DocumentPage, DocumentQuery, observation_document_id
 from geoseries.store import schema as t
+from geoseries.store.batching import chunks
 from geoseries.store.documents_source import (
     FeatureJson,
     Source,
@@ -166,9 +167,7 @@ def _features_json(
     f = t.features.c
     feature_json = FeatureJson()
     found: dict[int, tuple[JSONObject | None, JSONObject]] = {}
-    ordered = sorted(feature_ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in chunks(sorted(feature_ids)):
         query = select(f.id, *feature_json_columns()).where(f.id.in_(chunk))
         for row in store._all(query):
             found[row.id] = feature_json(row.id, row.geometry, row.properties)

@@ -8,6 +8,7 @@ and SQL NULL when the value is missing, so every typed comparison is written onc
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,11 +66,12 @@ class JsonRef:
     """SQLite's own `json_type` of the value, for the cheap typed equality of `equals`."""
 
 
-class JsonSql:
+class JsonSql(ABC):
     """The SQL each backend needs; subclasses implement it for SQLite and PostgreSQL."""
 
+    @abstractmethod
     def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
-        raise NotImplementedError
+        """Each backend's own SQL."""
 
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         """`text` compared by code point (UTF-8 byte order), as SQLite always does."""
@@ -82,14 +84,17 @@ class JsonSql:
         """
         return None
 
+    @abstractmethod
     def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
-        raise NotImplementedError
+        """Each backend's own SQL."""
 
+    @abstractmethod
     def position(self, haystack: ColumnElement[Any], needle: str) -> ColumnElement[Any]:
-        raise NotImplementedError
+        """Each backend's own SQL."""
 
+    @abstractmethod
     def least(self, a: ColumnElement[Any], b: float) -> ColumnElement[Any]:
-        raise NotImplementedError
+        """Each backend's own SQL."""
 
     def number_value(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
         """A double as a raw JSON value (what `JsonRef.value` holds for a number)."""

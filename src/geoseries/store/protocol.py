@@ -72,8 +72,8 @@ class Writer(Protocol):
         """The stored features of `dataset` (itself, not its stations) among `keys`."""
         ...
 
-    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
-        """Insert new features (key -> row id); Conflict when a key is taken or repeated."""
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
+        """Insert new features (returns how many); Conflict when a key is taken or repeated."""
         ...
 
     def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
@@ -147,6 +147,10 @@ class Store(Protocol):
     def create_dataset(self, spec: DatasetSpec) -> Dataset: ...
 
     def get_dataset(self, name: str) -> Dataset: ...
+
+    def get_dataset_by_id(self, dataset_id: int) -> Dataset:
+        """The dataset with this row id (e.g. the stations an observations dataset links to)."""
+        ...
 
     def list_datasets(self) -> list[Dataset]: ...
 

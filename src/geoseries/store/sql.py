@@ -54,8 +54,8 @@ class SqlStore:
     """Store over a SQLAlchemy engine. Reads use pooled connections; writes use `_write`."""
 
     backend = "sql"
-    json_sql = JsonSql()
-    """How the backend reads JSON and folds text (document filters)."""
+    json_sql: JsonSql
+    """How the backend reads JSON and folds text (document filters): each backend sets it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -264,9 +264,15 @@ class SqlStore:
         return stations.id
 
     def get_dataset(self, name: str) -> Dataset:
-        row = self._one(select(t.datasets).where(t.datasets.c.name == name))
+        return self._dataset_where(t.datasets.c.name == name, f"dataset {name!r} does not exist")
+
+    def get_dataset_by_id(self, dataset_id: int) -> Dataset:
+        return self._dataset_where(t.datasets.c.id == dataset_id, "the dataset does not exist")
+
+    def _dataset_where(self, condition: ColumnElement[bool], missing: str) -> Dataset:
+        row = self._one(select(t.datasets).where(condition))
         if row is None:
-            raise NotFound(f"dataset {name!r} does not exist", field="dataset")
+            raise NotFound(missing, field="dataset")
         return _dataset(row)
 
     def list_datasets(self) -> list[Dataset]:

@@ -8,10 +8,10 @@ learnt in a transaction are cached for its remainder, so a bulk write resolves e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, null, select
 
@@ -20,13 +20,11 @@ from geoseries.geometry import geometry_bounds
 from geoseries.model import Dataset, Feature, FeatureInput, ObservationValues, now_ms
 from geoseries.store import document_writes
 from geoseries.store import schema as t
+from geoseries.store.batching import chunks
 from geoseries.store.protocol import SeriesKey
 
 if TYPE_CHECKING:
     from geoseries.store.sql import SqlStore
-
-T = TypeVar("T")
-LOOKUP_CHUNK = 500
 
 
 class SqlWriter:
@@ -36,6 +34,9 @@ class SqlWriter:
         self.store = store
         self.conn = conn
         self._series: dict[tuple[int, SeriesKey], int] = {}
+        self._feature_rows: dict[tuple[int, str], int] = {}
+        """(dataset id, key) -> feature row id, learnt in this transaction: a bulk write looks
+        its features up once to describe them and again to resolve their series."""
         self._placeholders_known = False
 
     def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
@@ -126,7 +127,15 @@ class SqlWriter:
         `featureId`), so filters on that property find it like any described feature.
         """
         f = t.features.c
-        found = self._lookup(select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, keys)
+        known = {
+            k: self._feature_rows[(dataset_id, k)]
+            for k in keys
+            if (dataset_id, k) in self._feature_rows
+        }
+        unknown = keys - known.keys()
+        found = known | self._lookup(
+            select(f.key, f.id).where(f.dataset_id == dataset_id), f.key, unknown
+        )
         missing = keys - found.keys()
         if missing:
             stamp = now_ms()
@@ -163,20 +172,24 @@ class SqlWriter:
         """Cache the ids of every series of the dataset on these features (row id -> key)."""
         s = t.series.c
         query = select(s.feature_id, s.variable, s.id).where(s.dataset_id == dataset_id)
-        for chunk in _chunks(sorted(by_feature), LOOKUP_CHUNK):
+        for chunk in chunks(sorted(by_feature)):
             for row in self.conn.execute(query.where(s.feature_id.in_(chunk))):
                 self._series[(dataset_id, (by_feature[row.feature_id], row.variable))] = row.id
 
     def features_by_key(self, dataset: Dataset, keys: Sequence[str]) -> dict[str, Feature]:
-        return document_writes.features_by_key(self.conn, dataset.id, keys)
+        found = document_writes.features_by_key(self.conn, dataset.id, keys)
+        self._feature_rows.update(((dataset.id, key), f.id) for key, f in found.items())
+        return found
 
-    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
         insert = self.store._insert(t.features)
         return document_writes.insert_features(
             self.conn, insert, dataset, features, _feature_values
         )
 
     def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
+        self._feature_rows.clear()  # deleted rows (and their series) must not be reused
+        self._series.clear()
         return document_writes.delete_features(self.conn, dataset, keys)
 
     def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
@@ -184,7 +197,7 @@ class SqlWriter:
 
     def _lookup(self, query: Any, column: Any, values: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(sorted(values), LOOKUP_CHUNK):
+        for chunk in chunks(sorted(values)):
             found.update(
                 (row[0], row[1]) for row in self.conn.execute(query.where(column.in_(chunk)))
             )
@@ -194,11 +207,6 @@ class SqlWriter:
 def _finite_or_none(value: float | None) -> bool:
     """Finite numbers only: neither backend can store NaN or infinities the same way."""
     return value is None or math.isfinite(value)
-
-
-def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[str, Any]:

@@ -156,23 +156,19 @@ class ThreadedWriter:
         return self._inner
 
     def upsert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
-        return self._session.call(
-            lambda conn: self._writer(conn).upsert_features(dataset, features)
-        )
+        return self._call(lambda writer: writer.upsert_features(dataset, features))
 
     def resolve_series(self, dataset: Dataset, keys: Iterable[SeriesKey]) -> dict[SeriesKey, int]:
         wanted = list(keys)
-        return self._session.call(lambda conn: self._writer(conn).resolve_series(dataset, wanted))
+        return self._call(lambda writer: writer.resolve_series(dataset, wanted))
 
     def known_series(self, dataset: Dataset, *, limit: int) -> dict[SeriesKey, int]:
-        return self._session.call(
-            lambda conn: self._writer(conn).known_series(dataset, limit=limit)
-        )
+        return self._call(lambda writer: writer.known_series(dataset, limit=limit))
 
     def features_by_key(self, dataset: Dataset, keys: Sequence[str]) -> dict[str, Feature]:
         return self._call(lambda writer: writer.features_by_key(dataset, keys))
 
-    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> dict[str, int]:
+    def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
         return self._call(lambda writer: writer.insert_features(dataset, features))
 
     def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from geoseries.filters import Instant
 from geoseries.model import JSONObject
 from geoseries.queries import Document
 from geoseries.query.aggregate import GroupSeries
-from geoseries.times import format_time
+from geoseries.times import EPOCH, MILLISECOND, format_time
 
 GEOMETRY = "geometry"
 
@@ -113,9 +113,7 @@ def single_time(series: GroupSeries, accumulated: Mapping[str, object]) -> JSONO
 def _plain(value: object) -> object:
     """Accumulator results as JSON: dates (from `$time`) as ISO 8601 text."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-            f"{value.microsecond // 1000:03d}Z"
-        )
+        return format_time((value - EPOCH) // MILLISECOND)
     return value
 
 

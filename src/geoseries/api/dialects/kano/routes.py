@@ -9,6 +9,7 @@ render; the query string is read raw because only qs reads it the way Kano clien
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Annotated
 
@@ -39,6 +40,12 @@ router = APIRouter(prefix="/api", tags=["Kano features"])
 DatasetName = Annotated[str, Path(description="The dataset, served as a features service.")]
 DocumentId = Annotated[str, Path(description="A document `_id` (send `#` as `%23`).")]
 JSON = "application/json"
+REFUSED_METHODS: Mapping[str, features.Method] = {
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "remove",
+}
+"""Feathers' method of each HTTP method `refused` serves, for the permission check."""
 
 
 @router.get("/{dataset}", summary="Find documents (Feathers query syntax)")
@@ -95,8 +102,8 @@ def remove(
 @router.delete("/{dataset}", include_in_schema=False)
 def refused(dataset: DatasetName, request: Request, store: AppStore, caller: Caller) -> Response:
     """Authorization first (a read-only token gets 403, as in Kano), then 405."""
-    method = {"PUT": "update", "PATCH": "patch", "DELETE": "remove"}[request.method]
-    features.authorized_dataset(store, caller, dataset, method)  # type: ignore[arg-type]
+    method = REFUSED_METHODS[request.method]
+    features.authorized_dataset(store, caller, dataset, method)
     if method == "update":
         raise MethodNotAllowed("update is not allowed: patch the document instead")
     raise MethodNotAllowed(f"{method} needs a document id: /api/{dataset}/<id>")
@@ -106,7 +113,7 @@ def _parse(request: Request, dataset: Dataset, settings: Settings) -> KanoReques
     return parse_find(
         parse_query(request.url.query),
         dataset,
-        default_limit=min(settings.features.default_limit, settings.features.max_limit),
+        default_limit=settings.features.default_limit,  # capped by max_limit there
         max_limit=settings.features.max_limit,
     )
 
