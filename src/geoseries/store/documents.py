@@ -112,7 +112,7 @@ def find_page(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> Docume
     if (rows and len(rows) < query.limit) or (not rows and query.limit and not query.skip):
         total.set_result(query.skip + len(rows))
     else:
-        total = store._readers.submit(count_documents, store, dataset, query.where)
+        total = store._readers.submit(_count, store, source, query.where)
     if source.time is None:
         return DocumentPage(total, list(_feature_documents(rows)))
     return DocumentPage(total, list(_observation_documents(store, source, rows)))
@@ -199,7 +199,10 @@ def _order(source: Source, query: DocumentQuery) -> list[ColumnElement[Any]]:
 
 
 def count_documents(store: SqlStore, dataset: Dataset, where: Filter) -> int:
-    source = source_of(store, dataset)
+    return _count(store, source_of(store, dataset), where)
+
+
+def _count(store: SqlStore, source: Source, where: Filter) -> int:
     f = t.features.c
     if source.time is None:
         return int(store._scalar(documents(source, where, func.count())))

@@ -120,7 +120,7 @@ def _parse(request: Request, dataset: Dataset, settings: Settings) -> KanoReques
 
 def _page(store: Store, dataset: Dataset, request: FindRequest) -> Response:
     page = features.find(store, dataset, request.query)
-    documents = render.selected(primed(page.documents), request.select)
+    documents = render.selected(page.documents, request.select)  # read whole already
     if not request.as_collection:
         return StreamingResponse(json_array(documents), media_type=JSON)
     members = render.page_members(page.total, page.skip, page.limit)
