@@ -10,6 +10,7 @@ so it can be decoded without a lookup table.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -76,12 +77,10 @@ class SeriesQuery:
 
 
 class SeriesPoint(NamedTuple):
-    """One value of one element for one group, as the store streams them (a tuple: a week of
-    a station is thousands of them).
+    """One value of one element for one group (one point of a `SeriesRun`).
 
-    Points arrive ordered by group, then element (in `SeriesQuery.elements` order), then time
-    in the query's order. `group` holds the values of the `group_by` properties (the document
-    id when there is no `group_by`). `value` is a number, or a geometry for `geometry`.
+    `group` holds the values of the `group_by` properties (the document id when there is no
+    `group_by`). `value` is a number, or a geometry for `geometry`.
     """
 
     group: tuple[object, ...]
@@ -99,9 +98,67 @@ class SeriesPoint(NamedTuple):
         return observation_document_id(self.feature_row_id, self.time)
 
 
+class SeriesRun(NamedTuple):
+    """Consecutive points of one group, element and feature, as the store streams them.
+
+    Points are ordered by group, then element (in `SeriesQuery.elements` order), then time in
+    the query's order; a run is a stretch of them sharing one feature, so a group of one feature
+    has one run per element, and a week of a station is two runs, not thousands of tuples.
+    `times[i]` and `values[i]` are one point.
+    """
+
+    group: tuple[object, ...]
+    element: str
+    feature_row_id: int
+    times: list[int]
+    values: list[object]
+    geometry: JSONObject | None
+    properties: JSONObject
+    """The feature's properties (without variables)."""
+
+    def point(self, index: int) -> SeriesPoint:
+        """The run's point at `index` (negative indexes count from the end)."""
+        return SeriesPoint(
+            self.group,
+            self.element,
+            self.feature_row_id,
+            self.times[index],
+            self.values[index],
+            self.geometry,
+            self.properties,
+        )
+
+    def points(self) -> Iterator[SeriesPoint]:
+        return (self.point(index) for index in range(len(self.times)))
+
+
 def observation_document_id(feature_row_id: int, time: int) -> str:
     """The identifier of the document of one feature at one instant: 24 hex digits."""
     return f"{feature_row_id:010x}{time + _TIME_OFFSET:014x}"
+
+
+class DocumentIds:
+    """`observation_document_id` for the many documents of a page or stream: it repeats
+    features and times, so each one's hex digits are formatted once (bounded memory)."""
+
+    LIMIT = 8192
+
+    def __init__(self) -> None:
+        self._features: dict[int, str] = {}
+        self._times: dict[int, str] = {}
+
+    def __call__(self, feature_row_id: int, time: int) -> str:
+        head = self._features.get(feature_row_id)
+        if head is None:
+            if len(self._features) >= self.LIMIT:
+                self._features.clear()
+            head = self._features[feature_row_id] = f"{feature_row_id:010x}"
+        tail = self._times.get(time)
+        if tail is None:
+            if len(self._times) >= self.LIMIT:
+                self._times.clear()
+            tail = self._times[time] = f"{time + _TIME_OFFSET:014x}"
+        return head + tail
 
 
 def decode_observation_document_id(document_id: str) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 import orjson
@@ -32,17 +32,14 @@ def feature_collection(features: Iterable[dict[str, Any]], **members: Any) -> It
 
 
 def json_array(items: Iterable[Any]) -> Iterator[bytes]:
-    """`[...]` streamed in chunks of CHUNK_ITEMS items."""
-    parts: list[bytes] = [b"["]
-    first = True
-    for item in items:
-        parts.append(orjson.dumps(item) if first else b"," + orjson.dumps(item))
-        first = False
-        if len(parts) >= CHUNK_ITEMS:
-            yield b"".join(parts)
-            parts = []
-    parts.append(b"]")
-    yield b"".join(parts)
+    """`[...]` streamed in chunks of CHUNK_ITEMS items, each chunk encoded by one call."""
+    yield b"["
+    iterator = iter(items)
+    separator = b""
+    while chunk := list(islice(iterator, CHUNK_ITEMS)):
+        yield separator + orjson.dumps(chunk)[1:-1]
+        separator = b","
+    yield b"]"
 
 
 def primed(items: Iterable[T]) -> Iterator[T]:

@@ -1,7 +1,7 @@
-"""Folding a series query's points into one result per group (dialect-neutral).
+"""Folding a series query's runs into one result per group (dialect-neutral).
 
-The store streams `SeriesPoint`s ordered by group, element, time (see `geoseries.queries`);
-this module gathers each group's points without holding more than one group in memory.
+The store streams `SeriesRun`s ordered by group, element, time (see `geoseries.queries`);
+this module gathers each group's runs without holding more than one group in memory.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from geoseries.queries import SeriesPoint
+from geoseries.queries import SeriesPoint, SeriesRun
 from geoseries.query.expressions import Accumulator, accumulate
 
 
@@ -26,22 +26,24 @@ class GroupSeries:
     last: SeriesPoint | None = None
     """The last point of the group's last element: its document supplies geometry and
     properties in multi-time mode, as Kano's aggregation does (spec/kano.md §5.2)."""
-    points: list[SeriesPoint] = field(default_factory=list)
-    """Every point, kept only when accumulators need them."""
+    runs: list[SeriesRun] = field(default_factory=list)
+    """Every run, kept only when accumulators need the group's points."""
 
 
-def grouped(points: Iterable[SeriesPoint], *, keep_points: bool = False) -> Iterator[GroupSeries]:
-    """One GroupSeries per group, in the order the points arrive."""
-    for group, members in groupby(points, key=lambda point: point.group):
+def grouped(runs: Iterable[SeriesRun], *, keep_runs: bool = False) -> Iterator[GroupSeries]:
+    """One GroupSeries per group, in the order the runs arrive."""
+    for group, members in groupby(runs, key=lambda run: run.group):
         series = GroupSeries(group)
-        for point in members:
-            series.times.setdefault(point.element, []).append(point.time)
-            series.values.setdefault(point.element, []).append(point.value)
+        run: SeriesRun | None = None
+        for run in members:
+            series.times.setdefault(run.element, []).extend(run.times)
+            series.values.setdefault(run.element, []).extend(run.values)
             if series.first is None:
-                series.first = point
-            series.last = point
-            if keep_points:
-                series.points.append(point)
+                series.first = run.point(0)
+            if keep_runs:
+                series.runs.append(run)
+        assert run is not None  # groupby yields no empty group
+        series.last = run.point(-1)
         yield series
 
 
@@ -61,7 +63,8 @@ def accumulated(series: GroupSeries, accumulators: Iterable[Accumulator]) -> dic
             "geometry": point.geometry,
             "properties": {**point.properties, point.element: point.value},
         }
-        for point in series.points
-        if point.element == base
+        for run in series.runs
+        if run.element == base
+        for point in run.points()
     ]
     return {accumulator.name: accumulate(accumulator, documents) for accumulator in wanted}

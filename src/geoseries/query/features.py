@@ -20,7 +20,7 @@ from geoseries.auth.principal import Principal
 from geoseries.errors import Forbidden, NotFound
 from geoseries.filters import Field, Filter
 from geoseries.model import DATASET_NAME, Dataset
-from geoseries.queries import Document, DocumentQuery, SeriesPoint, SeriesQuery
+from geoseries.queries import Document, DocumentQuery, SeriesQuery, SeriesRun
 from geoseries.query.datasets import is_owned, is_visible
 from geoseries.store import Store
 
@@ -88,5 +88,5 @@ def distinct(store: Store, dataset: Dataset, field: Field, where: Filter) -> lis
     return store.distinct_values(dataset, field, where)
 
 
-def series(store: Store, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
-    return store.series_points(dataset, query)
+def series(store: Store, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesRun]:
+    return store.series_runs(dataset, query)

@@ -30,14 +30,19 @@ from geoseries.filters import (
     all_of,
 )
 from geoseries.model import Dataset, JSONObject
-from geoseries.queries import Document, DocumentPage, DocumentQuery, observation_document_id
+from geoseries.queries import (
+    Document,
+    DocumentIds,
+    DocumentPage,
+    DocumentQuery,
+    observation_document_id,
+)
 from geoseries.store import schema as t
 from geoseries.store.batching import chunks
 from geoseries.store.documents_source import (
     FeatureJson,
     Source,
     feature_json_columns,
-    json_keys,
 )
 from geoseries.store.filter_sql import compile_filter, haversine
 from geoseries.store.json_sql import decode
@@ -144,16 +149,18 @@ def _observation_rows(store: SqlStore, source: Source, query: DocumentQuery) -> 
 def _observation_documents(
     store: SqlStore, source: Source, page: Sequence[Any]
 ) -> Iterator[Document]:
+    """Hot: 5,000 documents a page. Features' JSON is decoded once, ids are formatted from
+    cached parts, and each document's properties are its feature's plus its values."""
     variables = sorted(source.variables)
     described = _features_json(store, {row[0] for row in page})
-    for row in page:
-        feature_id, time = row[0], row[1]
+    document_id = DocumentIds()
+    for feature_id, time, *values in page:
         geometry, properties = described[feature_id]
         properties = properties.copy()  # shared by the feature's documents: copied, then added to
-        for variable, value in zip(variables, row[2:], strict=True):
+        for variable, value in zip(variables, values):  # noqa: B905 - one value per variable
             if value is not None:
                 properties[variable] = value
-        yield Document(observation_document_id(feature_id, time), time, geometry, properties)
+        yield Document(document_id(feature_id, time), time, geometry, properties)
 
 
 def _paged(stmt: Select[Any], source: Source, query: DocumentQuery) -> Select[Any]:
@@ -233,7 +240,7 @@ def distinct_values(store: SqlStore, dataset: Dataset, field: Field, where: Filt
                 return [row[0] for row in rows]
             return [observation_document_id(row[0], row[1]) for row in rows]
     ref = source.operand(field)
-    keys = json_keys(source.json_sql, ref)
+    keys = source.json_sql.sort_keys(ref)
     rows = _distinct(store, source, all_of(where, Exists(field)), keys, [ref.kind, ref.value])
     values: list[object] = []
     previous: tuple[object, object] | None = None

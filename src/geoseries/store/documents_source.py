@@ -18,10 +18,7 @@ from sqlalchemy import ColumnElement, Text, case, cast, select
 from geoseries.filters import Absent, DocId, Field, GeometryType, Property, Time
 from geoseries.model import BBox, Dataset, JSONObject
 from geoseries.store import schema as t
-from geoseries.store.json_sql import NUMBER, STRING, JsonRef, JsonSql
-
-RANKS = {"null": 0, NUMBER: 1, STRING: 2, "object": 3, "array": 4, "false": 5, "true": 6}
-"""MongoDB's order of kinds: missing and null first, numbers, strings, then the rest."""
+from geoseries.store.json_sql import NUMBER, JsonRef, JsonSql
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +88,7 @@ class Source:
                 return self.id_keys()
             case Absent():
                 return []
-        return json_keys(self.json_sql, self.operand(field))
+        return self.json_sql.sort_keys(self.operand(field))
 
     def id_keys(self) -> list[ColumnElement[Any]]:
         """Order of document ids: keys by byte value; observation ids as (feature id, time)."""
@@ -102,14 +99,6 @@ class Source:
         """Appended to every order so pages are stable: key, or time then feature id."""
         f = t.features.c
         return [f.key] if self.time is None else [self.time, f.id]
-
-
-def json_keys(json_sql: JsonSql, ref: JsonRef) -> list[ColumnElement[Any]]:
-    """(rank of kind, number, text): MongoDB-like order of JSON values of any kind."""
-    rank = ref.rank
-    if rank is None:
-        rank = case(*((ref.kind == kind, number) for kind, number in RANKS.items()), else_=0)
-    return [rank, ref.number, json_sql.ordered(ref.text)]
 
 
 def feature_json_columns() -> list[ColumnElement[Any]]:

@@ -9,6 +9,7 @@ and SQL NULL when the value is missing, so every typed comparison is written onc
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,11 @@ SQLITE_RANKS = {
     "false": 5,
     "true": 6,
 }
-"""SQLite's `json_type`s in MongoDB's order of kinds (documents_source.RANKS)."""
+"""SQLite's `json_type`s in MongoDB's order of kinds (RANKS)."""
+RANKS = {"null": 0, NUMBER: 1, STRING: 2, "object": 3, "array": 4, "false": 5, "true": 6}
+"""MongoDB's order of kinds: missing and null first, numbers, strings, then the rest."""
+RANK_KINDS = tuple(sorted(RANKS, key=RANKS.__getitem__))
+"""The kind of each rank."""
 """Kinds whose `text` is meaningful (and ordered by byte value)."""
 
 
@@ -99,6 +104,22 @@ class JsonSql(ABC):
     def number_value(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
         """A double as a raw JSON value (what `JsonRef.value` holds for a number)."""
         return number
+
+    def sort_keys(self, ref: JsonRef) -> list[ColumnElement[Any]]:
+        """(rank of kind, number, text): MongoDB-like order of JSON values of any kind."""
+        rank = ref.rank
+        if rank is None:
+            rank = case(*((ref.kind == kind, n) for kind, n in RANKS.items()), else_=0)
+        return [rank, ref.number, self.ordered(ref.text)]
+
+    def group_keys(self, ref: JsonRef) -> list[ColumnElement[Any]]:
+        """Columns ordering values as `sort_keys` does, from which `group_value` reads the
+        value back: grouping sorts by them."""
+        return [*self.sort_keys(ref), ref.kind, ref.value]
+
+    def group_value(self, keys: Sequence[Any]) -> object:
+        """The value whose `group_keys` were read as `keys`."""
+        return decode(keys[3], keys[4])
 
 
 def decode(kind: str | None, value: object) -> object:
@@ -163,6 +184,18 @@ class SqliteJson(JsonSql):
 
     def least(self, a: ColumnElement[Any], b: float) -> ColumnElement[Any]:
         return func.min(a, b)
+
+    def group_keys(self, ref: JsonRef) -> list[ColumnElement[Any]]:
+        """(rank, value): two JSON calls per row instead of six. Within one rank SQLite's own
+        order of `json_extract` values is MongoDB's (numbers by value, strings by bytes)."""
+        if ref.rank is None:
+            return super().group_keys(ref)
+        return [ref.rank, ref.value]
+
+    def group_value(self, keys: Sequence[Any]) -> object:
+        if len(keys) != 2:
+            return super().group_value(keys)
+        return decode(RANK_KINDS[keys[0]], keys[1])
 
 
 class PostgresJson(JsonSql):

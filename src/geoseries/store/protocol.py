@@ -23,7 +23,7 @@ from geoseries.model import (
     Organization,
     User,
 )
-from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesPoint, SeriesQuery
+from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesQuery, SeriesRun
 
 SeriesKey = tuple[str, str]
 """(feature key, variable)."""
@@ -210,8 +210,8 @@ class Store(Protocol):
         out), ordered by value."""
         ...
 
-    def series_points(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
-        """The values of the query's elements per group, ordered as SeriesPoint says."""
+    def series_runs(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesRun]:
+        """The values of the query's elements per group, in runs ordered as SeriesRun says."""
         ...
 
     def record_ingest_error(

@@ -40,8 +40,8 @@ from geoseries.model import (
     User,
     now_ms,
 )
-from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesPoint, SeriesQuery
-from geoseries.store import documents, series_points
+from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesQuery, SeriesRun
+from geoseries.store import documents, series_runs
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
 from geoseries.store.json_sql import JsonSql
@@ -386,7 +386,7 @@ class SqlStore:
         )
         return int(self._scalar(query))
 
-    # -- documents (see documents.py and series_points.py) --------------------------------------
+    # -- documents (see documents.py and series_runs.py) --------------------------------------
     def find_documents(self, dataset: Dataset, query: DocumentQuery) -> Iterator[Document]:
         return documents.find_documents(self, dataset, query)
 
@@ -402,8 +402,8 @@ class SqlStore:
     def distinct_values(self, dataset: Dataset, field: Field, where: Filter) -> list[object]:
         return documents.distinct_values(self, dataset, field, where)
 
-    def series_points(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
-        return series_points.series_points(self, dataset, query)
+    def series_runs(self, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesRun]:
+        return series_runs.series_runs(self, dataset, query)
 
     def record_ingest_error(
         self, *, topic: str, message: str, error: str, dataset_id: int | None

@@ -131,11 +131,11 @@ def _aggregate(store: Store, dataset: Dataset, request: AggregateRequest) -> Res
     query, accumulators = request.query, request.accumulators
     # Accumulators span the whole group, also in single-time mode: read every point then.
     read = replace(query, first_only=False) if accumulators else query
-    points = primed(features.series(store, dataset, read))
+    runs = primed(features.series(store, dataset, read))
     rendered = (
         render.single_time(group, accumulated(group, accumulators))
         if query.first_only
         else render.multi_time(group, query.group_by, accumulated(group, accumulators))
-        for group in grouped(points, keep_points=bool(accumulators))
+        for group in grouped(runs, keep_runs=bool(accumulators))
     )
     return StreamingResponse(feature_collection(rendered), media_type=JSON)

@@ -7,7 +7,7 @@ import pytest
 from geoseries.filters import Compare, Instant, Op, Property, Time, all_of
 from geoseries.geometry import point
 from geoseries.model import Dataset, FeatureInput, ObservationInput
-from geoseries.queries import SeriesQuery, observation_document_id
+from geoseries.queries import SeriesPoint, SeriesQuery, observation_document_id
 from geoseries.store import Store
 from tests.store.helpers import at, observations, stations, write, write_features
 
@@ -44,8 +44,12 @@ def hydro(store: Store) -> Dataset:
     return dataset
 
 
+def all_points(store: Store, dataset: Dataset, query: SeriesQuery) -> list[SeriesPoint]:
+    return [point for run in store.series_runs(dataset, query) for point in run.points()]
+
+
 def points(store: Store, dataset: Dataset, query: SeriesQuery) -> list[tuple[object, ...]]:
-    return [(p.group, p.element, p.time, p.value) for p in store.series_points(dataset, query)]
+    return [(p.group, p.element, p.time, p.value) for p in all_points(store, dataset, query)]
 
 
 def test_points_grouped_by_property(store: Store, hydro: Dataset) -> None:
@@ -91,13 +95,13 @@ def test_first_only_respects_the_filter(store: Store, hydro: Dataset) -> None:
         (("north",), "H", T + 1, 3.0),
         (("south",), "H", T, 4.0),
     ]
-    all_points = SeriesQuery(("H", "Q"), where=where, group_by=("basin",))
-    assert points(store, hydro, all_points) == points(store, hydro, query)
+    every = SeriesQuery(("H", "Q"), where=where, group_by=("basin",))
+    assert points(store, hydro, every) == points(store, hydro, query)
 
 
 def test_without_group_by_each_document_is_its_group(store: Store, hydro: Dataset) -> None:
     where = Compare(Property("code"), Op.EQ, "A1")
-    found = list(store.series_points(hydro, SeriesQuery(("H", "Q"), where=where)))
+    found = list(all_points(store, hydro, SeriesQuery(("H", "Q"), where=where)))
     a1 = found[0].document_id
     feature_id = int(a1[:10], 16)
     assert [(p.group, p.element, p.time, p.value) for p in found] == [
@@ -108,12 +112,12 @@ def test_without_group_by_each_document_is_its_group(store: Store, hydro: Datase
     assert found[0].properties == {"basin": "north", "code": "A1"}
     assert found[0].geometry == point(1, 1)
     first = SeriesQuery(("H", "Q"), where=where, first_only=True)
-    assert [p.time for p in store.series_points(hydro, first)] == [T, T + 1, T + 2]
+    assert [p.time for p in all_points(store, hydro, first)] == [T, T + 1, T + 2]
 
 
 def test_geometry_element(store: Store, hydro: Dataset) -> None:
     query = SeriesQuery(("geometry", "H"), group_by=("basin",))
-    found = [(p.group, p.element, p.time, p.value) for p in store.series_points(hydro, query)]
+    found = [(p.group, p.element, p.time, p.value) for p in all_points(store, hydro, query)]
     north_geometries = [p for p in found if p[0] == ("north",) and p[1] == "geometry"]
     # one point per document having a geometry (A1 at T, T+1, T+2; A2 at T+1)
     assert [(p[2], p[3]) for p in north_geometries] == [
@@ -148,3 +152,21 @@ def test_unknown_elements_and_stations_datasets_have_no_points(
     assert points(store, hydro, SeriesQuery(())) == []
     sites = store.get_dataset("stations")
     assert points(store, sites, SeriesQuery(("H", "geometry"))) == []
+
+
+def test_runs_are_a_feature_s_consecutive_points(store: Store, hydro: Dataset) -> None:
+    """A group of one feature is one run per element; a group of several features whose
+    points interleave in time is cut where the feature changes, keeping the points' order."""
+    by_code = SeriesQuery(("H", "Q"), group_by=("code",))
+    a1 = [run for run in store.series_runs(hydro, by_code) if run.group == ("A1",)]
+    assert [(run.element, run.times, run.values) for run in a1] == [
+        ("H", [T, T + 2], [1.0, 2.0]),
+        ("Q", [T + 1], [10.0]),
+    ]
+    by_basin = SeriesQuery(("H",), group_by=("basin",))
+    north = [run for run in store.series_runs(hydro, by_basin) if run.group == ("north",)]
+    assert [(run.properties["code"], run.times) for run in north] == [
+        ("A1", [T]),
+        ("A2", [T + 1]),
+        ("A1", [T + 2]),
+    ]

@@ -8,13 +8,17 @@ correlated `ORDER BY time LIMIT 1`, and Python keeps the first point of each (gr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    Row,
     Select,
     and_,
     case,
@@ -26,38 +30,38 @@ from sqlalchemy import (
 )
 
 from geoseries.model import Dataset
-from geoseries.queries import SeriesPoint, SeriesQuery, observation_document_id
+from geoseries.queries import SeriesQuery, SeriesRun, observation_document_id
 from geoseries.store import schema as t
 from geoseries.store.documents import documents, rows, source_of
 from geoseries.store.documents_source import (
     FeatureJson,
     Source,
     feature_json_columns,
-    json_keys,
 )
 from geoseries.store.filter_sql import compile_filter
-from geoseries.store.json_sql import decode
+from geoseries.store.json_sql import JsonSql
 
 if TYPE_CHECKING:
     from geoseries.store.sql import SqlStore
 
 GEOMETRY = "geometry"
 """The element whose points are the documents' geometries."""
+GROUP_KEY = re.compile(r"g(\d+)_\d+")
+"""The name of a group key column: `g<group_by index>_<key index>`."""
 POINT_COLUMNS = {"e", "fid", "sid", "tm", "geometry", "properties"}
 """The columns of a part that are not group columns."""
-KEYS_PER_GROUP = 3
-"""Sort columns of one `group_by` property (rank, number, text), before its kind and value."""
 
 
-def series_points(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesPoint]:
-    """See `Store.series_points`. A stations dataset has no time series: no points."""
+def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesRun]:
+    """See `Store.series_runs`. A stations dataset has no time series: no runs."""
     if not dataset.holds_observations or not query.elements:
         return
     source = source_of(store, dataset)
     elements = list(dict.fromkeys(query.elements))
     first_only = query.first_only and bool(query.group_by)  # else one point per group anyway
     stmt = statement(source, query, elements, first_only=first_only)
-    yield from _points(store._stream(stmt), query, elements, first_only)
+    names = list(stmt.selected_columns.keys())
+    yield from _runs(store._stream(stmt), names, source.json_sql, elements, first_only)
 
 
 def statement(
@@ -67,20 +71,20 @@ def statement(
     parts = _first_parts if first_only else _all_parts
     selected = union_all(*parts(source, query, elements)).subquery()
     time = selected.c.tm.desc() if query.descending else selected.c.tm.asc()
-    groups = [selected.c[f"g{n}"] for n in range(len(query.group_by) * KEYS_PER_GROUP)]
+    groups = [column for column in selected.c if GROUP_KEY.fullmatch(column.name)]
     if not query.group_by:
         groups = [selected.c.fid, selected.c.tm]
     return select(selected).order_by(*groups, selected.c.e, time, selected.c.fid)
 
 
 def _group_columns(source: Source, group_by: Sequence[str]) -> list[ColumnElement[Any]]:
-    """Per `group_by` property of the feature: its sort keys, then its kind and raw value."""
+    """Per `group_by` property of the feature, its group keys `g<n>_<i>` (see
+    `JsonSql.group_keys`)."""
     columns: list[ColumnElement[Any]] = []
     for n, name in enumerate(group_by):
         ref = source.json_sql.lookup(t.features.c.properties, (name,))
-        keys = json_keys(source.json_sql, ref)
-        columns += [key.label(f"g{n * KEYS_PER_GROUP + i}") for i, key in enumerate(keys)]
-        columns += [ref.kind.label(f"gk{n}"), ref.value.label(f"gv{n}")]
+        keys = source.json_sql.group_keys(ref)
+        columns += [key.label(f"g{n}_{i}") for i, key in enumerate(keys)]
     return columns
 
 
@@ -178,38 +182,52 @@ def _feature() -> list[ColumnElement[Any]]:
     return feature_json_columns()
 
 
-def _points(
-    found: Iterator[Any], query: SeriesQuery, elements: Sequence[str], first_only: bool
-) -> Iterator[SeriesPoint]:
-    """Rows -> points. Hot: a week of two variables is thousands of rows, so columns are read
-    by position and a group's decoded key is reused while consecutive rows share it."""
+def _runs(
+    found: Iterator[Row[Any]],
+    names: Sequence[str],
+    json_sql: JsonSql,
+    elements: Sequence[str],
+    first_only: bool,
+) -> Iterator[SeriesRun]:
+    """Rows -> runs. Hot: a week of two variables is thousands of rows, cut into runs by
+    C-level keys (positional), a run's times and values being columns of its rows."""
+    at = {name: index for index, name in enumerate(names)}
+    keys_at: dict[str, list[int]] = {}  # per group_by property, where its group keys are
+    for name, index in at.items():
+        if match := GROUP_KEY.fullmatch(name):
+            keys_at.setdefault(match[1], []).append(index)
+    raw_at = [index for indexes in keys_at.values() for index in indexes]
+    groups = len(keys_at)
+    e, fid, tm, val = at["e"], at["fid"], at["tm"], at["val"]
+    geometry_at, properties_at = at["geometry"], at["properties"]
+    # A run shares group and element (first_only keeps its first row), else also the feature;
+    # without group_by each document (feature, time) is a group of its own.
+    if first_only:
+        run_key = itemgetter(*raw_at, e)
+    else:
+        run_key = itemgetter(*raw_at, e, fid) if groups else itemgetter(fid, tm, e)
     feature_json = FeatureJson()
-    groups = len(query.group_by)
-    positions: dict[str, int] | None = None
     previous_raw: tuple[object, ...] | None = None
     group: tuple[object, ...] = ()
-    previous: object = None
-    for row in found:
-        if positions is None:
-            positions = {name: index for index, name in enumerate(row._fields)}
-            raw_at = [positions[f"gk{n}"] for n in range(groups)]
-            raw_at += [positions[f"gv{n}"] for n in range(groups)]
-            e, fid, tm, val = positions["e"], positions["fid"], positions["tm"], positions["val"]
-            geometry_at, properties_at = positions["geometry"], positions["properties"]
-        element_index, feature_id, time = row[e], row[fid], row[tm]
+    for _, run in groupby(found, run_key):
+        rows = list(run)
+        head = rows[0]
+        if first_only:
+            rows = rows[:1]
+        feature_id, time, element = head[fid], head[tm], elements[head[e]]
         if groups:
-            raw = tuple(map(row.__getitem__, raw_at))
+            raw = tuple(head[i] for i in raw_at)
             if raw != previous_raw:
                 previous_raw = raw
-                group = tuple(decode(raw[n], raw[groups + n]) for n in range(groups))
-            identity: object = (raw, element_index)
+                group = tuple(
+                    json_sql.group_value([head[i] for i in indexes]) for indexes in keys_at.values()
+                )
         else:
             group = (observation_document_id(feature_id, time),)
-            identity = (group, element_index)
-        if first_only and identity == previous:
-            continue
-        previous = identity
-        element = elements[element_index]
-        geometry, properties = feature_json(feature_id, row[geometry_at], row[properties_at])
-        value = geometry if element == GEOMETRY else row[val]
-        yield SeriesPoint(group, element, feature_id, time, value, geometry, properties)
+        geometry, properties = feature_json(feature_id, head[geometry_at], head[properties_at])
+        times = [row[tm] for row in rows]
+        if element == GEOMETRY:
+            values: list[object] = [geometry] * len(rows)
+        else:
+            values = [row[val] for row in rows]
+        yield SeriesRun(group, element, feature_id, times, values, geometry, properties)
