@@ -3,6 +3,10 @@
 `optional_caller` is the one place a request's credentials become an identity: it gathers what
 the request carried (Authorization header, `?jwt=`, `?access_token=`, X-API-KEY) and leaves the
 decision to `auth.credentials.resolve`, so every dialect authenticates the same way.
+
+Dependencies that do not block are `async def`: FastAPI runs a plain `def` dependency on a
+worker thread, and a hop per dependency was a large part of a small request's time.
+`optional_caller` may read the store (revoked tokens, API keys), so it stays on a thread.
 """
 
 from __future__ import annotations
@@ -41,22 +45,22 @@ access_token_query = APIKeyQuery(
 )
 
 
-def app_store(request: Request) -> Store:
+async def app_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def app_metrics(request: Request) -> Metrics:
+async def app_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def app_tokens(request: Request) -> TokenService:
+async def app_tokens(request: Request) -> TokenService:
     tokens: TokenService = request.app.state.tokens
     return tokens
 
@@ -87,7 +91,7 @@ def optional_caller(
     return credentials.resolve(given, store=store, tokens=tokens, settings=settings)
 
 
-def caller(principal: Annotated[Principal | None, Depends(optional_caller)]) -> Principal:
+async def caller(principal: Annotated[Principal | None, Depends(optional_caller)]) -> Principal:
     """The caller; NotAuthenticated when the request carries no credential."""
     if principal is None:
         raise NotAuthenticated(

@@ -437,7 +437,9 @@ class SqlStore:
     def _stream(self, query: Any) -> Iterator[Row[Any]]:
         """Rows in batches from a server-side cursor: memory stays flat with result size."""
         with translated(), self.engine.connect() as conn:
-            yield from conn.execution_options(yield_per=2000).execute(query)
+            result = conn.execution_options(yield_per=2000).execute(query)
+            for batch in result.partitions():  # a list per fetch: no per-row fetch call
+                yield from batch
 
 
 def normalized_email(email: str) -> str:

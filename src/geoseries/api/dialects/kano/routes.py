@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from geoseries.api.dependencies import AppSettings, AppStore, Caller
 from geoseries.api.dialects.kano import body, render
@@ -26,7 +26,7 @@ from geoseries.api.dialects.kano.params import (
     parse_find,
 )
 from geoseries.api.dialects.kano.qs import parse_query
-from geoseries.api.responses import json_response
+from geoseries.api.responses import json_response, streamed_json
 from geoseries.errors import MethodNotAllowed
 from geoseries.formats.encoders import feature_collection, json_array, primed
 from geoseries.model import Dataset
@@ -39,7 +39,6 @@ router = APIRouter(prefix="/api", tags=["Kano features"])
 
 DatasetName = Annotated[str, Path(description="The dataset, served as a features service.")]
 DocumentId = Annotated[str, Path(description="A document `_id` (send `#` as `%23`).")]
-JSON = "application/json"
 REFUSED_METHODS: Mapping[str, features.Method] = {
     "PUT": "update",
     "PATCH": "patch",
@@ -122,9 +121,9 @@ def _page(store: Store, dataset: Dataset, request: FindRequest) -> Response:
     page = features.find(store, dataset, request.query)
     documents = render.selected(page.documents, request.select)  # read whole already
     if not request.as_collection:
-        return StreamingResponse(json_array(documents), media_type=JSON)
+        return streamed_json(json_array(documents))
     members = render.page_members(page.total, page.skip, page.limit)
-    return StreamingResponse(feature_collection(documents, **members), media_type=JSON)
+    return streamed_json(feature_collection(documents, **members))
 
 
 def _aggregate(store: Store, dataset: Dataset, request: AggregateRequest) -> Response:
@@ -138,4 +137,4 @@ def _aggregate(store: Store, dataset: Dataset, request: AggregateRequest) -> Res
         else render.multi_time(group, query.group_by, accumulated(group, accumulators))
         for group in grouped(runs, keep_runs=bool(accumulators))
     )
-    return StreamingResponse(feature_collection(rendered), media_type=JSON)
+    return streamed_json(feature_collection(rendered))
