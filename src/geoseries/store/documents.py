@@ -152,7 +152,7 @@ def _observation_documents(
     """Hot: 5,000 documents a page. Features' JSON is decoded once, ids are formatted from
     cached parts, and each document's properties are its feature's plus its values."""
     variables = sorted(source.variables)
-    described = _features_json(store, {row[0] for row in page})
+    described = features_json(store, {row[0] for row in page})
     document_id = DocumentIds()
     for feature_id, time, *values in page:
         geometry, properties = described[feature_id]
@@ -167,7 +167,7 @@ def _paged(stmt: Select[Any], source: Source, query: DocumentQuery) -> Select[An
     return stmt.order_by(*_order(source, query)).offset(query.skip).limit(query.limit)
 
 
-def _features_json(
+def features_json(
     store: SqlStore, feature_ids: set[int]
 ) -> dict[int, tuple[JSONObject | None, JSONObject]]:
     """Decoded (geometry, properties) of features by row id."""

@@ -66,7 +66,7 @@ class JsonRef:
     """The JSON value itself, where the backend can compare it whole (PostgreSQL's jsonb)."""
     rank: ColumnElement[Any] | None = None
     """The kind's rank in RANKS order, where the backend computes it more cheaply than from
-    `kind` (SQLite: one `json_type` call instead of one per candidate kind)."""
+    `kind` (one simple CASE on the backend's own type name instead of one test per kind)."""
     json_type: ColumnElement[Any] | None = None
     """SQLite's own `json_type` of the value, for the cheap typed equality of `equals`."""
 
@@ -113,13 +113,14 @@ class JsonSql(ABC):
         return [rank, ref.number, self.ordered(ref.text)]
 
     def group_keys(self, ref: JsonRef) -> list[ColumnElement[Any]]:
-        """Columns ordering values as `sort_keys` does, from which `group_value` reads the
-        value back: grouping sorts by them."""
-        return [*self.sort_keys(ref), ref.kind, ref.value]
+        """Columns ordering values as `sort_keys` does, the last one the raw value, which
+        `group_value` reads back with the rank: grouping sorts by them."""
+        rank, number, _ = self.sort_keys(ref)
+        return [rank, number, self.ordered(ref.value)]
 
     def group_value(self, keys: Sequence[Any]) -> object:
         """The value whose `group_keys` were read as `keys`."""
-        return decode(keys[3], keys[4])
+        return decode(RANK_KINDS[keys[0]], keys[-1])
 
 
 def decode(kind: str | None, value: object) -> object:
@@ -186,16 +187,11 @@ class SqliteJson(JsonSql):
         return func.min(a, b)
 
     def group_keys(self, ref: JsonRef) -> list[ColumnElement[Any]]:
-        """(rank, value): two JSON calls per row instead of six. Within one rank SQLite's own
-        order of `json_extract` values is MongoDB's (numbers by value, strings by bytes)."""
+        """(rank, value): two JSON calls per row. Within one rank SQLite's own order of
+        `json_extract` values is MongoDB's (numbers by value, strings by bytes)."""
         if ref.rank is None:
             return super().group_keys(ref)
         return [ref.rank, ref.value]
-
-    def group_value(self, keys: Sequence[Any]) -> object:
-        if len(keys) != 2:
-            return super().group_value(keys)
-        return decode(RANK_KINDS[keys[0]], keys[1])
 
 
 class PostgresJson(JsonSql):
@@ -210,6 +206,15 @@ class PostgresJson(JsonSql):
             number=case((json_type == NUMBER, cast(value, Float))),
             text=case((json_type.in_(TEXT_KINDS), value)),
             node=node,
+            rank=case(  # a simple CASE: one jsonb_typeof per row, not one per kind
+                {kind: rank for kind, rank in RANKS.items() if kind not in ("true", "false")},
+                value=json_type,
+                else_=case(
+                    (value == "true", RANKS["true"]),
+                    (json_type == "boolean", RANKS["false"]),
+                    else_=RANKS["null"],
+                ),
+            ),
         )
 
     def equals(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:

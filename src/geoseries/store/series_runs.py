@@ -29,15 +29,11 @@ from sqlalchemy import (
     union_all,
 )
 
-from geoseries.model import Dataset
+from geoseries.model import Dataset, JSONObject
 from geoseries.queries import SeriesQuery, SeriesRun, observation_document_id
 from geoseries.store import schema as t
-from geoseries.store.documents import documents, rows, source_of
-from geoseries.store.documents_source import (
-    FeatureJson,
-    Source,
-    feature_json_columns,
-)
+from geoseries.store.documents import documents, features_json, rows, source_of
+from geoseries.store.documents_source import FeatureJson, Source, feature_json_columns
 from geoseries.store.filter_sql import compile_filter
 from geoseries.store.json_sql import JsonSql
 
@@ -61,7 +57,12 @@ def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterat
     first_only = query.first_only and bool(query.group_by)  # else one point per group anyway
     stmt = statement(source, query, elements, first_only=first_only)
     names = list(stmt.selected_columns.keys())
-    yield from _runs(store._stream(stmt), names, source.json_sql, elements, first_only)
+    batches = store._stream_batches(stmt)
+    if first_only:  # a row per series: each carries its feature's JSON
+        found = _carried(batches, names.index("fid"), names.index("geometry"))
+    else:  # many rows per feature: its JSON is fetched once
+        found = _fetched(store, batches, names.index("fid"))
+    yield from _runs(found, names, source.json_sql, elements, first_only)
 
 
 def statement(
@@ -104,7 +105,7 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
     parts = []
     if variables := _variables(elements):
         columns = [_element_index(elements).label("e"), f.id.label("fid"), o.time.label("tm")]
-        found = rows(source, query.where, *groups, *columns, o.value.label("val"), *_feature())
+        found = rows(source, query.where, *groups, *columns, o.value.label("val"))
         parts.append(found.where(s.variable.in_(variables)))
     if GEOMETRY in elements:
         position = literal(elements.index(GEOMETRY), Integer).label("e")
@@ -116,7 +117,6 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
             f.id.label("fid"),
             o.time.label("tm"),
             _no_value(),
-            *_feature(),
         )
         parts.append(found.where(f.geometry.is_not(None)))
     return parts
@@ -128,7 +128,7 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     f, s = t.features.c, t.series.c
     groups = _group_columns(source, query.group_by)
     base = (
-        select(*groups, f.id.label("fid"), s.id.label("sid"), *_feature())
+        select(*groups, f.id.label("fid"), s.id.label("sid"), *feature_json_columns())
         .select_from(t.features.join(t.series, s.feature_id == f.id))
         .where(s.dataset_id == source.dataset.id)
         .add_columns(_first_time(source, query).label("tm"))
@@ -178,12 +178,40 @@ def _first_time(source: Source, query: SeriesQuery) -> ColumnElement[Any]:
     )
 
 
-def _feature() -> list[ColumnElement[Any]]:
-    return feature_json_columns()
+Described = tuple[JSONObject | None, JSONObject]
+"""A feature's decoded geometry and properties."""
+
+
+def _carried(
+    batches: Iterator[Sequence[Row[Any]]], fid_at: int, geometry_at: int
+) -> Iterator[tuple[Row[Any], Described]]:
+    """Each row with its feature's geometry and properties, read from its columns
+    `geometry_at` and the next (see `feature_json_columns`)."""
+    feature_json = FeatureJson()
+    for batch in batches:
+        for row in batch:
+            yield row, feature_json(row[fid_at], row[geometry_at], row[geometry_at + 1])
+
+
+def _fetched(
+    store: SqlStore, batches: Iterator[Sequence[Row[Any]]], fid_at: int
+) -> Iterator[tuple[Row[Any], Described]]:
+    """Each row with its feature's geometry and properties, fetched once per feature for a
+    whole batch of rows: carrying every feature's JSON on each of its rows cost more than
+    the rows (PostgreSQL turned jsonb into text 2,000 times for one station's week)."""
+    known: dict[int, Described] = {}
+    for batch in batches:
+        if len(known) > FeatureJson.LIMIT:
+            known.clear()
+        missing = {row[fid_at] for row in batch} - known.keys()
+        if missing:
+            known.update(features_json(store, missing))
+        for row in batch:
+            yield row, known[row[fid_at]]
 
 
 def _runs(
-    found: Iterator[Row[Any]],
+    found: Iterator[tuple[Row[Any], Described]],
     names: Sequence[str],
     json_sql: JsonSql,
     elements: Sequence[str],
@@ -197,25 +225,21 @@ def _runs(
         if match := GROUP_KEY.fullmatch(name):
             keys_at.setdefault(match[1], []).append(index)
     raw_at = [index for indexes in keys_at.values() for index in indexes]
-    groups = len(keys_at)
     e, fid, tm, val = at["e"], at["fid"], at["tm"], at["val"]
-    geometry_at, properties_at = at["geometry"], at["properties"]
     # A run shares group and element (first_only keeps its first row), else also the feature;
     # without group_by each document (feature, time) is a group of its own.
     if first_only:
-        run_key = itemgetter(*raw_at, e)
+        row_key = itemgetter(*raw_at, e)
     else:
-        run_key = itemgetter(*raw_at, e, fid) if groups else itemgetter(fid, tm, e)
-    feature_json = FeatureJson()
+        row_key = itemgetter(*raw_at, e, fid) if keys_at else itemgetter(fid, tm, e)
     previous_raw: tuple[object, ...] | None = None
     group: tuple[object, ...] = ()
-    for _, run in groupby(found, run_key):
-        rows = list(run)
-        head = rows[0]
-        if first_only:
-            rows = rows[:1]
+    for _, run in groupby(found, lambda pair: row_key(pair[0])):
+        pairs = list(run)
+        head, (geometry, properties) = pairs[0]
+        members = [head] if first_only else [row for row, _ in pairs]
         feature_id, time, element = head[fid], head[tm], elements[head[e]]
-        if groups:
+        if keys_at:
             raw = tuple(head[i] for i in raw_at)
             if raw != previous_raw:
                 previous_raw = raw
@@ -224,10 +248,9 @@ def _runs(
                 )
         else:
             group = (observation_document_id(feature_id, time),)
-        geometry, properties = feature_json(feature_id, head[geometry_at], head[properties_at])
-        times = [row[tm] for row in rows]
+        times = [row[tm] for row in members]
         if element == GEOMETRY:
-            values: list[object] = [geometry] * len(rows)
+            values: list[object] = [geometry] * len(members)
         else:
-            values = [row[val] for row in rows]
+            values = [row[val] for row in members]
         yield SeriesRun(group, element, feature_id, times, values, geometry, properties)

@@ -435,11 +435,14 @@ class SqlStore:
             return conn.execute(query).scalar_one()
 
     def _stream(self, query: Any) -> Iterator[Row[Any]]:
-        """Rows in batches from a server-side cursor: memory stays flat with result size."""
+        """Rows from a server-side cursor: memory stays flat with result size."""
+        for batch in self._stream_batches(query):  # a list per fetch, not a call per row
+            yield from batch
+
+    def _stream_batches(self, query: Any) -> Iterator[Sequence[Row[Any]]]:
+        """The rows of `query` in lists of up to 2,000, from a server-side cursor."""
         with translated(), self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=2000).execute(query)
-            for batch in result.partitions():  # a list per fetch: no per-row fetch call
-                yield from batch
+            yield from conn.execution_options(yield_per=2000).execute(query).partitions()
 
 
 def normalized_email(email: str) -> str:
