@@ -41,6 +41,18 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An organization's API key as it is listed: its prefix, never the key or its digest."""
+
+    id: int
+    organization_id: int
+    prefix: str
+    created_at: int
+    revoked_at: int | None
+    """When it was revoked (ms since the epoch); None while it is live."""
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetSpec:
     """What a caller asks for when creating a dataset."""
 

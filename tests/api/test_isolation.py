@@ -42,6 +42,7 @@ GAUGE = "gauge-1"
 """A's dataset is shared with a third organization B must not learn about."""
 
 B_PRINCIPALS = ("b_admin", "b_user", "b_key")
+INTRUDER = "intruder@acme.example"
 
 
 @cache
@@ -98,11 +99,18 @@ class World:
         return jti
 
     def snapshot(self) -> tuple[Any, ...]:
-        """What B must not change: A's dataset, whom it is shared with, A's token."""
+        """What B must not change: A's dataset, whom it is shared with, A's token, A's keys and
+        users."""
         dataset = self.store.get_dataset(TARGET)
         shares = tuple(o.name for o in self.store.dataset_shares(dataset.id))
         documents = list(self.store.find_documents(dataset, DocumentQuery()))
-        return dataset, shares, self.store.is_token_revoked(self.a_user_jti), documents
+        acme = self.store.get_organization("acme").id
+        accounts = (self.store.list_api_keys(acme), self.store.list_users(acme))
+        return dataset, shares, self.store.is_token_revoked(self.a_user_jti), documents, accounts
+
+    @property
+    def a_key_prefix(self) -> str:
+        return self.headers["a_key"]["X-API-KEY"][:8]
 
     def share(self, organization: str) -> None:
         path = f"/datasets/{TARGET}/shares/{organization}"
@@ -183,6 +191,20 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "DELETE /api/{name}/{id}": lambda w, p: w.call(p, "DELETE", f"/api/{TARGET}/{GAUGE}"),
     "PUT /api/{name}/{id}": lambda w, p: w.call(p, "PUT", f"/api/{TARGET}/{GAUGE}", json={}),
+    "GET /organizations/{A}/keys": lambda w, p: w.call(p, "GET", "/organizations/acme/keys"),
+    "POST /organizations/{A}/keys": lambda w, p: w.call(
+        p, "POST", "/organizations/acme/keys", json={}
+    ),
+    "DELETE /organizations/{A}/keys/{prefix}": lambda w, p: w.call(
+        p, "DELETE", f"/organizations/acme/keys/{w.a_key_prefix}"
+    ),
+    "POST /users (in A)": lambda w, p: w.call(
+        p,
+        "POST",
+        "/users",
+        json={"email": INTRUDER, "password": PASSWORD, "organization": "acme", "admin": True},
+    ),
+    "GET /users?organization={A}": lambda w, p: w.call(p, "GET", "/users?organization=acme"),
 }
 
 # (state of A's dataset, endpoint, status for every principal of B); one line per case.
@@ -217,6 +239,12 @@ MATRIX = [
         for name in ENDPOINTS
         if " /api/" in name and not name.startswith("GET")
     ],
+    # A's organization, keys and users: another organization's, whatever the dataset's state
+    ("private", "GET /organizations/{A}/keys", 404),
+    ("private", "POST /organizations/{A}/keys", 404),
+    ("private", "DELETE /organizations/{A}/keys/{prefix}", 404),
+    ("private", "POST /users (in A)", 403),  # refused alike for an organization that does not exist
+    ("private", "GET /users?organization={A}", 403),
 ]
 
 
@@ -235,6 +263,7 @@ def test_another_organization_is_refused(
 
     assert response.status_code == status, response.text
     assert world.snapshot() == before
+    assert world.store.find_user(INTRUDER) is None
     visible = state == "shared"
     if endpoint == "GET /datasets":
         listed = [d["name"] for d in response.json()]
@@ -305,6 +334,8 @@ def assert_nothing_leaks(world: World) -> None:
         assert hidden not in body, (principal, body)
         if principal.startswith("b_"):
             assert "initech" not in body, body
+            assert USERS["a_admin"][0] not in body, body
+            assert world.a_key_prefix not in body, body
 
 
 def test_the_owner_uses_its_dataset_through_kano(world: World) -> None:
@@ -323,3 +354,42 @@ def test_the_owner_uses_its_dataset_through_kano(world: World) -> None:
     assert world.call("a_key", "GET", path).status_code == 403
     assert world.call("a_user", "DELETE", path).status_code == 200
     assert_nothing_leaks(world)
+
+
+def test_b_lists_only_its_own_organization_and_users(world: World) -> None:
+    organizations = world.call("b_admin", "GET", "/organizations")
+    assert [o["name"] for o in organizations.json()] == ["globex"]
+    users = world.call("b_admin", "GET", "/users")
+    assert [u["email"] for u in users.json()] == ["admin@globex.example", "user@globex.example"]
+    keys = world.call("b_admin", "GET", "/organizations/globex/keys")
+    assert [k["prefix"] for k in keys.json()] == [world.headers["b_key"]["X-API-KEY"][:8]]
+    for principal in ("b_user", "b_key"):
+        assert world.call(principal, "GET", "/organizations").status_code == 403
+        assert world.call(principal, "GET", "/users").status_code == 403
+    assert_nothing_leaks(world)
+
+
+def test_the_owner_administers_its_organization(world: World) -> None:
+    """The positive control of the administration rows above: the same requests succeed for A."""
+    issued = world.call("a_admin", "POST", "/organizations/acme/keys", json={})
+    assert issued.status_code == 201
+    listed = world.call("a_admin", "GET", "/organizations/acme/keys")
+    assert len(listed.json()) == 2
+    revoked = world.call("a_admin", "DELETE", f"/organizations/acme/keys/{world.a_key_prefix}")
+    assert revoked.status_code == 204
+    assert world.client.get("/datasets", headers=world.headers["a_key"]).status_code == 401
+    fresh = {"X-API-KEY": issued.json()["apiKey"]}
+    assert world.client.get(f"/datasets/{TARGET}", headers=fresh).status_code == 200
+    created = world.call(
+        "a_admin",
+        "POST",
+        "/users",
+        json={"email": "new@acme.example", "password": PASSWORD, "organization": "acme"},
+    )
+    assert created.status_code == 201
+    listed_users = world.call("a_admin", "GET", "/users?organization=acme")
+    assert [u["email"] for u in listed_users.json()] == [
+        "admin@acme.example",
+        "new@acme.example",
+        "user@acme.example",
+    ]

@@ -154,6 +154,10 @@ def test_rate_limits_are_on_by_default() -> None:
         ("GET", "/api/hubeau-hydro-observations", RouteClass.CONTROL),
         ("POST", "/api/v2/stats/", RouteClass.CONTROL),
         ("POST", "/datasets", RouteClass.CONTROL),
+        ("POST", "/organizations", RouteClass.CONTROL),
+        ("POST", "/organizations/acme/keys", RouteClass.CONTROL),
+        ("DELETE", "/organizations/acme/keys/readings", RouteClass.CONTROL),
+        ("POST", "/users", RouteClass.CONTROL),
         ("GET", "/", RouteClass.CONTROL),
     ],
 )

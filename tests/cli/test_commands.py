@@ -50,9 +50,9 @@ def test_org_create_prints_a_working_key_once(run, database_url: str) -> None:  
 
 def test_org_create_with_explicit_token(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
     assert (
-        run("org", "create", "cases", "--token", "my-chosen-token")
+        run("org", "create", "cases", "--token", "my-chosen-token-for-cases")
         .strip()
-        .endswith("my-chosen-token")
+        .endswith("my-chosen-token-for-cases")
     )
 
 
@@ -194,3 +194,47 @@ def test_dataset_share_and_unshare(run, database_url: str) -> None:  # type: ign
     assert "dataset 'missing' does not exist" in run(
         "dataset", "unshare", "missing", "--with", "globex", code=1
     )
+
+
+def test_org_keys_are_issued_listed_and_revoked(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    first = run("org", "create", "acme").strip().splitlines()[-1]
+    second = run("org", "key", "create", "acme").strip().splitlines()[-1]
+    explicit = run("org", "key", "create", "acme", "--token", "an-explicit-key-of-acme")
+    assert explicit.strip().endswith("an-explicit-key-of-acme")
+    assert "prefix an-expli" in explicit
+    listing = run("org", "key", "list", "acme")
+    for key in (first, second):
+        assert key[:8] in listing
+        assert key not in listing
+    assert "1 API key of acme revoked" in run("org", "key", "revoke", "acme", first[:8])
+    store = open_store(database_url)
+    try:
+        organization = store.get_organization("acme")
+        assert store.organization_for_key(key_digest(second)) == organization
+        keys = store.list_api_keys(organization.id)
+        assert [k.revoked_at is not None for k in keys] == [True, False, False]
+    finally:
+        store.close()
+    assert "no live API key" in run("org", "key", "revoke", "acme", first[:8], code=1)
+    assert "does not exist" in run("org", "key", "list", "ghost", code=1)
+    assert "already in use" in run(
+        "org", "key", "create", "acme", "--token", "an-explicit-key-of-acme", code=1
+    )
+    assert "16 to 1024 characters" in run(
+        "org", "key", "create", "acme", "--token", "short", code=1
+    )
+    assert "16 to 1024 characters" in run("org", "create", "b", "--token", "short", code=1)
+    assert "organization name" in run("org", "create", "a/b", code=1)
+
+
+def test_user_list(run) -> None:  # type: ignore[no-untyped-def]
+    run("org", "create", "acme")
+    run("org", "create", "globex")
+    run("user", "create", "ann@example.org", "--org", "acme", "--permission", "features.read")
+    run("user", "create", "bob@example.org", "--org", "globex", "--admin")
+    listing = run("user", "list")
+    assert "ann@example.org" in listing
+    assert "features.read" in listing
+    assert "bob@example.org" in listing
+    assert "bob@example.org" not in run("user", "list", "--org", "acme")
+    assert "does not exist" in run("user", "list", "--org", "ghost", code=1)

@@ -117,3 +117,54 @@ def test_emails_are_stored_and_found_without_case(store: Store) -> None:
             permissions=[],
             is_admin=False,
         )
+
+
+def test_further_keys_are_listed_and_revoked_by_prefix(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="first___")
+    other = store.create_organization("other", api_key_hash="c" * 64, key_prefix="shared__")
+    added = store.add_api_key(acme.id, api_key_hash=KEY_B, key_prefix="shared__")
+    twin = store.add_api_key(acme.id, api_key_hash="d" * 64, key_prefix="shared__")
+    assert (added.organization_id, added.prefix, added.revoked_at) == (acme.id, "shared__", None)
+    assert store.organization_for_key(KEY_B) == acme
+    assert [k.prefix for k in store.list_api_keys(acme.id)] == ["first___", "shared__", "shared__"]
+    assert store.list_api_keys(acme.id)[1:] == [added, twin]
+
+    assert store.revoke_api_keys(acme.id, "shared__") == 2  # every live key with the prefix
+    assert store.revoke_api_keys(acme.id, "shared__") == 0  # already revoked
+    assert store.revoke_api_keys(acme.id, "nothing_") == 0
+    for digest in (KEY_B, "d" * 64):
+        with pytest.raises(NotAuthenticated):
+            store.organization_for_key(digest)
+    assert store.organization_for_key(KEY_A) == acme
+    assert store.organization_for_key("c" * 64) == other  # the other organization's key lives
+    listed = store.list_api_keys(acme.id)
+    assert [k.revoked_at is not None for k in listed] == [False, True, True]
+    assert all(k.revoked_at >= k.created_at for k in listed if k.revoked_at is not None)
+    assert store.list_api_keys(other.id)[0].revoked_at is None
+
+
+def test_a_key_in_use_is_a_conflict(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="aaaaaaaa")
+    with pytest.raises(Conflict, match="already in use"):
+        store.add_api_key(acme.id, api_key_hash=KEY_A, key_prefix="aaaaaaaa")
+    with pytest.raises(Conflict, match="already in use"):
+        store.create_organization("other", api_key_hash=KEY_A, key_prefix="aaaaaaaa")
+    assert [o.name for o in store.list_organizations()] == ["acme"]
+    assert len(store.list_api_keys(acme.id)) == 1
+
+
+def test_list_users(store: Store) -> None:
+    acme = store.create_organization("acme", api_key_hash=KEY_A, key_prefix="aaaaaaaa")
+    other = store.create_organization("other", api_key_hash=KEY_B, key_prefix="bbbbbbbb")
+    for email, organization in (("b@acme.org", acme), ("c@other.org", other), ("a@acme.org", acme)):
+        store.create_user(
+            email,
+            organization_id=organization.id,
+            password_hash="$argon2id$secret",
+            permissions=["features.read"],
+            is_admin=False,
+        )
+    assert [u.email for u in store.list_users()] == ["a@acme.org", "b@acme.org", "c@other.org"]
+    assert [u.email for u in store.list_users(acme.id)] == ["a@acme.org", "b@acme.org"]
+    assert store.list_users(other.id)[0] == store.find_user("c@other.org")
+    assert store.list_users(other.id)[0].permissions == ("features.read",)

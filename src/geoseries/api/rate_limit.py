@@ -56,6 +56,8 @@ class RouteRule:
 ROUTE_CLASSES: tuple[RouteRule, ...] = (
     RouteRule(RouteClass.PROBE, re.compile(r"/(healthz|readyz|metrics)")),
     RouteRule(RouteClass.LOGIN, re.compile(r"/(v3/login|oauth/token|v0/sessions)(/.*)?")),
+    # Administration is control whatever its path names (a key prefix `readings`, say).
+    RouteRule(RouteClass.CONTROL, re.compile(r"/(organizations|users)(/.*)?")),
     RouteRule(RouteClass.INGEST, re.compile(r"/.*/(readings|observations)")),
     RouteRule(RouteClass.INGEST, re.compile(r"/api/[^/]+"), frozenset({"POST"})),  # Kano create
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from geoseries.auth.keys import key_digest
+from geoseries.auth.keys import MAX_LENGTH, key_digest
 from geoseries.auth.principal import Principal
 from geoseries.auth.tokens import TokenService
 from geoseries.errors import NotAuthenticated
@@ -18,7 +18,7 @@ from geoseries.model import Organization
 from geoseries.settings import Settings
 
 TOKEN_SCHEMES = frozenset({"bearer", "jwt"})
-MAX_API_KEY_LENGTH = 1024
+MAX_API_KEY_LENGTH = MAX_LENGTH
 
 
 class CredentialStore(Protocol):

@@ -7,11 +7,20 @@ lookup an indexed equality; passwords, which people choose, use argon2 instead.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
+from geoseries.errors import ValidationFailed
+
 KEY_BYTES = 48
 PREFIX_LENGTH = 8
+MIN_EXPLICIT_LENGTH = 16
+"""An explicit key shorter than this is too easy to guess."""
+MAX_LENGTH = 1024
+"""Longer keys are refused at creation and when presented."""
+HEADER_SAFE = re.compile(r"[!-~]+")
+"""Printable ASCII without spaces: what an `X-API-KEY` header carries unchanged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,21 @@ def issue_key(explicit: str | None = None) -> IssuedKey:
     """A new random key (or `explicit`, as MONARC allows) with its digest and prefix."""
     secret = explicit if explicit is not None else secrets.token_urlsafe(KEY_BYTES)
     return IssuedKey(secret=secret, digest=key_digest(secret), prefix=secret[:PREFIX_LENGTH])
+
+
+def checked_explicit_key(secret: str, *, field: str = "apiKey") -> str:
+    """`secret` if it may serve as an explicit key; ValidationFailed naming `field` if not."""
+    if not MIN_EXPLICIT_LENGTH <= len(secret) <= MAX_LENGTH:
+        raise ValidationFailed(
+            f"{field}: an explicit API key must have {MIN_EXPLICIT_LENGTH} to {MAX_LENGTH} "
+            f"characters (got {len(secret)})",
+            field=field,
+        )
+    if not HEADER_SAFE.fullmatch(secret):
+        raise ValidationFailed(
+            f"{field}: an explicit API key must be printable ASCII without spaces", field=field
+        )
+    return secret
 
 
 def key_digest(secret: str) -> str:

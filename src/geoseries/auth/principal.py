@@ -7,7 +7,7 @@ from typing import Literal
 
 from geoseries.auth.permissions import allowed
 
-PrincipalKind = Literal["user", "token", "api_key", "device"]
+PrincipalKind = Literal["user", "token", "api_key", "device", "operator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +40,7 @@ class Principal:
     def can(self, *required: str) -> bool:
         """Whether every required permission is held (admins can everything)."""
         return self.is_admin or allowed(self.permissions, required)
+
+
+OPERATOR = Principal(kind="operator", subject="operator", is_admin=True)
+"""Whoever runs the command line: holding the database, it is a global admin."""

@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from geoseries.auth.keys import issue_key
-from geoseries.auth.passwords import MIN_LENGTH, hash_password
+from geoseries.auth.principal import OPERATOR
 from geoseries.cli.context import (
     DatabaseOption,
     DataDirOption,
@@ -17,8 +16,11 @@ from geoseries.cli.context import (
     opened_store,
     reports_errors,
 )
-from geoseries.errors import NotFound, ValidationFailed
+from geoseries.cli.keys import TokenOption, key_app, print_new_key
+from geoseries.errors import NotFound
 from geoseries.model import DatasetKind, DatasetSpec
+from geoseries.query import organizations, users
+from geoseries.query.users import NewUser
 from geoseries.times import format_time
 
 org_app = typer.Typer(help="Organizations (tenants) and their API keys.", no_args_is_help=True)
@@ -26,26 +28,21 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 dataset_app = typer.Typer(
     help="Datasets: named sets of features and their time series.", no_args_is_help=True
 )
+org_app.add_typer(key_app, name="key")
 
 
 @org_app.command("create")
 @reports_errors
 def org_create(
     name: str,
-    token: str | None = typer.Option(
-        None, "--token", help="Use this API key instead of a random one."
-    ),
+    token: str | None = TokenOption,
     database_url: str | None = DatabaseOption,
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Create an organization and print its API key (shown this once only)."""
-    issued = issue_key(token)
     with opened_store(database_url, data_dir) as store:
-        store.create_organization(name, api_key_hash=issued.digest, key_prefix=issued.prefix)
-    console.print(
-        f"organization {name} created; its API key (shown once, keep it safe):", highlight=False
-    )
-    print(issued.secret)
+        new = organizations.create(store, OPERATOR, name, token)
+    print_new_key(new, f"organization {name} created")
 
 
 @org_app.command("list")
@@ -77,26 +74,29 @@ def user_create(
     data_dir: Path | None = DataDirOption,
 ) -> None:
     """Create a user. Without --password-stdin the user cannot log in until a password is set."""
-    if "@" not in email:
-        raise ValidationFailed(f"{email!r} is not an e-mail address", field="email")
-    password_hash = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if len(password) < MIN_LENGTH:
-            raise ValidationFailed(
-                f"the password must have at least {MIN_LENGTH} characters", field="password"
-            )
-        password_hash = hash_password(password)
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    new = NewUser(email, org, password, tuple(permission), admin)
     with opened_store(database_url, data_dir) as store:
-        organization = store.get_organization(org)
-        store.create_user(
-            email,
-            organization_id=organization.id,
-            password_hash=password_hash,
-            permissions=permission,
-            is_admin=admin,
-        )
+        users.create(store, OPERATOR, new)
     console.print(f"user {email} created in {org}", highlight=False)
+
+
+@user_app.command("list")
+@reports_errors
+def user_list(
+    org: str | None = typer.Option(None, "--org", help="Only this organization's users."),
+    database_url: str | None = DatabaseOption,
+    data_dir: Path | None = DataDirOption,
+) -> None:
+    """List users with their organization, permissions and role."""
+    with opened_store(database_url, data_dir) as store:
+        listed = users.list_visible(store, OPERATOR, org)
+    table = Table("email", "organization", "permissions", "admin")
+    for view in listed:
+        user = view.user
+        admin = "yes" if user.is_admin else "no"
+        table.add_row(user.email, view.organization, ",".join(user.permissions), admin)
+    console.print(table)
 
 
 @dataset_app.command("create")

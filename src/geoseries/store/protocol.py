@@ -13,6 +13,7 @@ from typing import Protocol
 
 from geoseries.filters import Field, Filter
 from geoseries.model import (
+    ApiKey,
     BBox,
     Dataset,
     DatasetSpec,
@@ -112,6 +113,18 @@ class Store(Protocol):
 
     def list_organizations(self) -> list[Organization]: ...
 
+    def add_api_key(self, organization_id: int, *, api_key_hash: str, key_prefix: str) -> ApiKey:
+        """Give an organization a further key; Conflict when the same key is stored already."""
+        ...
+
+    def list_api_keys(self, organization_id: int) -> list[ApiKey]:
+        """An organization's keys, revoked ones included, oldest first."""
+        ...
+
+    def revoke_api_keys(self, organization_id: int, prefix: str) -> int:
+        """Revoke the organization's live keys starting with `prefix`; returns how many."""
+        ...
+
     def create_user(
         self,
         email: str,
@@ -131,6 +144,10 @@ class Store(Protocol):
 
         Kept apart from `User` so a hash never travels further than the password check.
         """
+        ...
+
+    def list_users(self, organization_id: int | None = None) -> list[User]:
+        """Users ordered by e-mail: an organization's, or everyone's when it is None."""
         ...
 
     # Token revocation

@@ -29,6 +29,7 @@ from geoseries.errors import NotAuthenticated, NotFound, ValidationFailed
 from geoseries.filters import Field, Filter
 from geoseries.model import (
     DATASET_NAME,
+    ApiKey,
     BBox,
     Dataset,
     DatasetKind,
@@ -121,14 +122,15 @@ class SqlStore:
                 .values(name=name, created_at=created)
                 .returning(t.organizations.c.id)
             ).scalar_one()
-            conn.execute(
-                t.api_keys.insert().values(
-                    organization_id=org_id,
-                    key_hash=api_key_hash,
-                    prefix=key_prefix,
-                    created_at=created,
+            with translated(KEY_IN_USE):
+                conn.execute(
+                    t.api_keys.insert().values(
+                        organization_id=org_id,
+                        key_hash=api_key_hash,
+                        prefix=key_prefix,
+                        created_at=created,
+                    )
                 )
-            )
             return Organization(id=org_id, name=name, created_at=created)
 
         return self._write(insert, f"organization {name!r} already exists")
@@ -154,6 +156,53 @@ class SqlStore:
     def list_organizations(self) -> list[Organization]:
         rows = self._all(select(t.organizations).order_by(t.organizations.c.name))
         return [Organization(id=r.id, name=r.name, created_at=r.created_at) for r in rows]
+
+    def add_api_key(self, organization_id: int, *, api_key_hash: str, key_prefix: str) -> ApiKey:
+        created = now_ms()
+
+        def insert(conn: Connection) -> int:
+            return conn.execute(  # type: ignore[no-any-return]
+                t.api_keys.insert()
+                .values(
+                    organization_id=organization_id,
+                    key_hash=api_key_hash,
+                    prefix=key_prefix,
+                    created_at=created,
+                )
+                .returning(t.api_keys.c.id)
+            ).scalar_one()
+
+        key_id = self._write(insert, KEY_IN_USE)
+        return ApiKey(key_id, organization_id, key_prefix, created, None)
+
+    def list_api_keys(self, organization_id: int) -> list[ApiKey]:
+        k = t.api_keys.c
+        query = (
+            select(k.id, k.organization_id, k.prefix, k.created_at, k.revoked_at)
+            .where(k.organization_id == organization_id)
+            .order_by(k.created_at, k.id)
+        )
+        return [
+            ApiKey(r.id, r.organization_id, r.prefix, r.created_at, r.revoked_at)
+            for r in self._all(query)
+        ]
+
+    def revoke_api_keys(self, organization_id: int, prefix: str) -> int:
+        k = t.api_keys.c
+
+        def revoke(conn: Connection) -> int:
+            query = (
+                t.api_keys.update()
+                .where(
+                    k.organization_id == organization_id,
+                    k.prefix == prefix,
+                    k.revoked_at.is_(None),
+                )
+                .values(revoked_at=now_ms())
+            )
+            return conn.execute(query).rowcount
+
+        return self._write(revoke)
 
     def create_user(
         self,
@@ -184,18 +233,19 @@ class SqlStore:
         return self._write(insert, f"user {stored_email!r} already exists")
 
     def find_user(self, email: str) -> User | None:
-        u = t.users.c
-        query = select(u.id, u.email, u.organization_id, u.permissions, u.is_admin)
-        row = self._one(query.where(u.email == normalized_email(email)))
-        if row is None:
-            return None
-        permissions = tuple(row.permissions)
-        return User(row.id, row.email, row.organization_id, permissions, bool(row.is_admin))
+        row = self._one(_USER_COLUMNS.where(t.users.c.email == normalized_email(email)))
+        return None if row is None else _user(row)
 
     def password_hash_for(self, email: str) -> str | None:
         query = select(t.users.c.password_hash).where(t.users.c.email == normalized_email(email))
         digest: str | None = self._scalar(query)
         return digest
+
+    def list_users(self, organization_id: int | None = None) -> list[User]:
+        query = _USER_COLUMNS.order_by(t.users.c.email)
+        if organization_id is not None:
+            query = query.where(t.users.c.organization_id == organization_id)
+        return [_user(row) for row in self._all(query)]
 
     # -- token revocation ----------------------------------------------------------------------
     def revoke_token(self, jti: str, *, expires_at: int | None) -> None:
@@ -443,6 +493,22 @@ class SqlStore:
         """The rows of `query` in lists of up to 2,000, from a server-side cursor."""
         with translated(), self.engine.connect() as conn:
             yield from conn.execution_options(yield_per=2000).execute(query).partitions()
+
+
+KEY_IN_USE = "this API key is already in use: give another one, or none for a random key"
+_USER_COLUMNS = select(
+    t.users.c.id,
+    t.users.c.email,
+    t.users.c.organization_id,
+    t.users.c.permissions,
+    t.users.c.is_admin,
+)
+"""A user's columns but its password hash, which only `password_hash_for` reads."""
+
+
+def _user(row: Row[Any]) -> User:
+    permissions = tuple(row.permissions)
+    return User(row.id, row.email, row.organization_id, permissions, bool(row.is_admin))
 
 
 def normalized_email(email: str) -> str:
