@@ -1,6 +1,8 @@
 """Time series of documents' variables (and geometries) per group: Kano's `$aggregate`.
 
-Points are read in their final order (group, element, time), so they stream. `first_only`
+Points are read in their final order (group, element, time) and cut into runs (a feature's
+consecutive points, see `SeriesRun`), so they stream; features' JSON is read once per feature
+rather than once per point. `first_only`
 (Kano's `$limit=1`) must stay fast on thousands of series: the first time of each series in
 the query's order is one index seek on the observations' key (series_id, time) through a
 correlated `ORDER BY time LIMIT 1`, and Python keeps the first point of each (group, element).
