@@ -15,6 +15,9 @@ from typing import Any, NamedTuple
 JSONObject = dict[str, Any]
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 """Dataset names, matched with `fullmatch`."""
+SENSOR_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,59}")
+"""Sensor keys, matched with `fullmatch`: never all digits, which name sensors by id."""
+MAX_SENSOR_ID = 2**31 - 1
 
 
 class DatasetKind(StrEnum):

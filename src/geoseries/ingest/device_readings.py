@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from geoseries.auth.principal import Principal
 from geoseries.errors import Forbidden, InvalidItems, NotFound
-from geoseries.model import Device, Sensor, now_ms
+from geoseries.model import MAX_SENSOR_ID, SENSOR_KEY, Device, Sensor, now_ms
 from geoseries.store import Store
 from geoseries.times import parse_time
 
@@ -191,8 +191,9 @@ def _sensors(store: Store, named: list[_Named]) -> dict[SensorRef, Sensor]:
     """The named sensors that exist, by id (int) and by key (str): the two never collide."""
     if not named:
         return {}
-    ids = {n.sensor for n in named if isinstance(n.sensor, int)}
-    keys = {n.sensor for n in named if isinstance(n.sensor, str)}
+    # What no sensor can be named is not looked up (the database may refuse it, e.g. a NUL).
+    ids = {n.sensor for n in named if isinstance(n.sensor, int) and 0 < n.sensor <= MAX_SENSOR_ID}
+    keys = {n.sensor for n in named if isinstance(n.sensor, str) and SENSOR_KEY.fullmatch(n.sensor)}
     found = store.find_sensors(ids=ids, keys=keys)
     return {**{s.id: s for s in found}, **{s.default_key: s for s in found}}
 

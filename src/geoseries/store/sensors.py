@@ -8,7 +8,6 @@ are the series (device feature, component key) of the devices dataset.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy import Connection, Row, bindparam, case, or_, select, update
 
 from geoseries.errors import Conflict, ValidationFailed
-from geoseries.model import Component, Device, Sensor
+from geoseries.model import MAX_SENSOR_ID, SENSOR_KEY, Component, Device, Sensor
 from geoseries.store import schema as t
 from geoseries.store.batching import chunks
 
@@ -24,9 +23,6 @@ if TYPE_CHECKING:
     from geoseries.store.writer import SqlWriter
 
 T = TypeVar("T")
-SENSOR_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,59}")
-"""Sensor keys (matched whole): never all digits, which name sensors by id in readings."""
-MAX_SENSOR_ID = 2**31 - 1
 
 
 class _Sql(Protocol):
