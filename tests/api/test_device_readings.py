@@ -89,6 +89,7 @@ def test_the_device_posts_with_its_token_in_the_header_or_the_query(kits: Kits) 
     assert (response.status_code, response.json()) == (200, ACCEPTED)
     t0, t1 = parse_time(T0), parse_time("2024-05-01T10:10:00Z")
     assert kits.stored() == [("hum", t1, 40.0), ("temp", t0, 21.5)]
+    assert "geoseries_ingested_points_total 2.0" in kits.client.get("/metrics").text
     assert kits.store.get_device(kits.kit.id).last_reading_at == t1
 
 

@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from geoseries.api.dependencies import AnyCaller, AppStore
+from geoseries.api.dependencies import AnyCaller, AppMetrics, AppStore
 from geoseries.api.dialects.smartcitizen.errors import ParameterMissing
 from geoseries.api.responses import OrjsonResponse, json_response
 from geoseries.errors import BadRequest
@@ -30,13 +30,14 @@ DeviceId = Annotated[str, Path(description="The device id.")]
 
 @router.post("/v0/devices/{device_id}/readings", summary="Post a device's readings")
 async def post_readings(
-    device_id: DeviceId, request: Request, store: AppStore, caller: AnyCaller
+    device_id: DeviceId, request: Request, store: AppStore, metrics: AppMetrics, caller: AnyCaller
 ) -> Response:
     device = await anyio.to_thread.run_sync(
         device_readings.device_for_posting, store, caller, device_id
     )
     data = _data(await request.body())
-    await anyio.to_thread.run_sync(device_readings.post_readings, store, device, data)
+    written = await anyio.to_thread.run_sync(device_readings.post_readings, store, device, data)
+    metrics.ingested(written)
     return json_response(ACCEPTED)
 
 
