@@ -169,7 +169,7 @@ def test_bad_rows_are_listed_and_nothing_is_stored(kits: Kits) -> None:
     assert errors == {
         "data[1].recorded_at": ["is blank: every reading needs its timestamp"],
         "data[2].sensors[0].value": ["'warm' is not a finite number"],
-    }  # an unknown sensor is only reported once the rows are well formed
+    }  # an unknown sensor is reported only for an entry whose time and value are valid
     assert kits.stored() == []
     body["data"] = [*body["data"][:1], {"recorded_at": T0, "sensors": [{"id": 999, "value": 2}]}]
     errors = assert_error(kits.post(body, headers=kits.bearer(kits.token)), 400, "bad_request")[

@@ -127,6 +127,13 @@ def test_every_problem_is_listed_and_nothing_is_stored(store: Store, kit: Device
     assert store.device_components(kit.id) == []
 
 
+def test_at_most_a_hundred_items_are_listed(store: Store, kit: Device) -> None:
+    with pytest.raises(InvalidItems) as refused:
+        check_readings(store, [row("") for _ in range(250)])
+    assert len(refused.value.problems) == 100
+    assert refused.value.message.endswith("(and 247 more)")
+
+
 def test_data_must_be_an_array(store: Store, kit: Device) -> None:
     assert refusal(store, {"recorded_at": T0}) == {"data": ["must be an array of readings"]}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from geoseries.auth.principal import Principal
 from geoseries.errors import Forbidden, InvalidItems, NotFound
@@ -24,7 +25,9 @@ FUTURE_TOLERANCE_MS = 86_400_000
 """Readings more than a day ahead of the server's clock are refused (the reference's rule)."""
 MAX_ID_DIGITS = 18
 MAX_REPORTED = 3
-"""Problems quoted in the error message; the error lists them all."""
+"""Problems quoted in the error message."""
+MAX_LISTED = 100
+"""Items the error lists (a huge bad payload must not get a huger answer)."""
 
 SensorRef = int | str
 """A sensor as a reading names it: its id, or its key."""
@@ -89,7 +92,8 @@ def may_post(caller: Principal, device: Device) -> bool:
 def check_readings(store: Store, data: object, *, now: int | None = None) -> list[Reading]:
     """Every reading of `data` (the payload's `data` member) with its sensor known to exist.
 
-    Raises InvalidItems listing every problem (bad rows, unknown sensors) when there is any.
+    Raises InvalidItems listing the problems (bad rows; unknown sensors of entries whose time and
+    value are valid) when there is any: the first MAX_LISTED items, the message counts them all.
     `null` values are left out, as the compact MQTT form drops them.
     """
     problems: dict[str, list[str]] = {}
@@ -103,7 +107,7 @@ def check_readings(store: Store, data: object, *, now: int | None = None) -> lis
         else:
             readings.append(Reading(value.time, sensor, value.value))
     if problems:
-        raise InvalidItems(_summary(problems), problems)
+        raise InvalidItems(_summary(problems), dict(islice(problems.items(), MAX_LISTED)))
     return readings
 
 
