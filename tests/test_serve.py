@@ -30,6 +30,7 @@ class Server:
     url: str
     mqtt_port: int
     database_url: str
+    log_path: Path
 
 
 ATTEMPTS = 3
@@ -53,6 +54,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             f"http://127.0.0.1:{http_port}",
             mqtt_port,
             f"sqlite:///{tmp_path / 'data' / 'geoseries.db'}",
+            log_path,
         )
     finally:
         process.send_signal(signal.SIGINT)
@@ -124,3 +126,17 @@ def test_serve_answers_with_demo_data_and_mqtt(server: Server) -> None:
     assert (
         'geoseries_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
     )
+
+
+def test_tokens_in_query_strings_stay_out_of_the_access_log(server: Server) -> None:
+    secret = "SeCrEt-device-token-value"
+    for parameter in ("access_token", "jwt"):
+        response = httpx2.get(f"{server.url}/datasets?x=1&{parameter}={secret}")
+        assert response.status_code == 401
+    deadline = time.monotonic() + 5
+    while "jwt=***" not in server.log_path.read_text():
+        assert time.monotonic() < deadline, server.log_path.read_text()
+        time.sleep(0.05)
+    log = server.log_path.read_text()
+    assert "/datasets?x=1&access_token=***" in log
+    assert secret not in log

@@ -6,6 +6,7 @@ one table. The default rendering is SpaceKnow's `{"error": CODE, "errorMessage":
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 
@@ -88,3 +89,12 @@ class InputRowError(ValidationFailed):
         super().__init__(f"{unit} {line}: {message}", field=field)
         self.line = line
         self.unit = unit
+
+
+class InvalidItems(BadRequest):
+    """Several items of a request are invalid; `problems` maps each (a path such as
+    `data[2].recorded_at`) to what is wrong with it, so a client can fix them all at once."""
+
+    def __init__(self, message: str, problems: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(message)
+        self.problems = {path: list(reasons) for path, reasons in problems.items()}

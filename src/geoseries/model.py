@@ -15,6 +15,9 @@ from typing import Any, NamedTuple
 JSONObject = dict[str, Any]
 DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 """Dataset names, matched with `fullmatch`."""
+SENSOR_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,59}")
+"""Sensor keys, matched with `fullmatch`: never all digits, which name sensors by id."""
+MAX_SENSOR_ID = 2**31 - 1
 
 
 class DatasetKind(StrEnum):
@@ -153,6 +156,67 @@ class ObservationRow:
     time: int
     value: float
     raw_value: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """What a caller asks for when creating a device (its token is issued separately)."""
+
+    name: str
+    owner_id: int
+    description: str | None = None
+    is_private: bool = False
+    geometry: JSONObject | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A device (a Smart Citizen kit): a feature of the devices dataset that posts readings.
+
+    Its feature's key is `str(id)`; its token is stored only as a hash (`token_prefix` tells
+    tokens apart). `organization_id` is its owner's organization.
+    """
+
+    id: int
+    uuid: str
+    name: str
+    description: str | None
+    owner_id: int
+    owner_email: str
+    organization_id: int
+    dataset_id: int
+    feature_id: int
+    """Row id of its feature in the devices dataset."""
+    is_private: bool
+    last_reading_at: int | None
+    token_prefix: str | None
+    """The first characters of its token; None when it has no token (revoked)."""
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sensor:
+    """An entry of the global sensor catalogue: what firmware sends values of, by id or key."""
+
+    id: int
+    uuid: str
+    name: str
+    description: str
+    default_key: str
+    """The short metric name (`temp`, `hum`) a device's component is named after."""
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """A sensor on one device: its values are the series `series_id` (variable `key`)."""
+
+    id: int
+    device_id: int
+    sensor_id: int
+    series_id: int
+    key: str
+    last_reading_at: int | None
 
 
 def now_ms() -> int:

@@ -75,6 +75,11 @@ class MqttSettings(BaseModel):
     topic_prefix: str = Field(
         "geoseries", description="Observations are published to `<prefix>/<dataset>/observations`."
     )
+    device_topic_prefix: str = Field(
+        "device/sck",
+        description="Devices publish readings to `<prefix>/<device token>/readings` (JSON) and "
+        "`<prefix>/<device token>/readings/raw` (Smart Citizen's compact form).",
+    )
     client_id: str | None = Field(
         None,
         description="MQTT session name of the ingest subscriber "
@@ -91,6 +96,16 @@ class FeaturesSettings(BaseModel):
     )
     max_limit: Annotated[int, Field(ge=1)] = Field(
         5000, description="Most documents per page, whatever `$limit` asks."
+    )
+
+
+class DevicesSettings(BaseModel):
+    """Devices (Smart Citizen kits) and where their features live."""
+
+    dataset: str = Field(
+        "devices",
+        description="The dataset holding one feature per device (key: the device id), created "
+        "on first use with no owning organization and not public.",
     )
 
 
@@ -170,6 +185,7 @@ class Settings(BaseSettings):
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     features: FeaturesSettings = Field(default_factory=FeaturesSettings)
+    devices: DevicesSettings = Field(default_factory=DevicesSettings)
     api_key_authentication: bool = Field(
         True, description="Accept organization API keys (`X-API-KEY`); false switches them off."
     )

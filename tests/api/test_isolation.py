@@ -5,7 +5,11 @@ endpoint) and an API key. For every endpoint that reads or writes an owned objec
 of B is refused (404 when it cannot see the object, 403 when it can), and the store shows the
 object unchanged afterwards. After A shares its dataset with B, B reads it but still may not
 delete or share it; after A unshares it, B is refused again. No response of the matrix carries a
-password hash, an API key, or the name of another organization's private dataset.
+password hash, an API key, a device token, or the name of another organization's private dataset.
+
+Each organization also has a device (a_device, b_device: their device tokens). B may not post
+A's device's readings, and a device token is refused by every endpoint but its own readings,
+even those of its own organization.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from geoseries.queries import DocumentQuery
 from geoseries.settings import Settings
 from geoseries.store import Store
 from tests.api.conftest import add_organization
+from tests.devices import catalogue, device
 
 PASSWORD = "correct horse battery"
 TARGET = "acme.private"
@@ -43,6 +48,7 @@ GAUGE = "gauge-1"
 
 B_PRINCIPALS = ("b_admin", "b_user", "b_key")
 INTRUDER = "intruder@acme.example"
+READINGS = {"data": [{"recorded_at": "2024-05-01T10:00:00Z", "sensors": [{"id": 55, "value": 1}]}]}
 
 
 @cache
@@ -73,6 +79,8 @@ class World:
     """Credentials by principal name, filled as principals log in."""
     bodies: list[tuple[str, str]] = field(default_factory=list)
     """(principal, response text) of every request made through `call`."""
+    devices: dict[str, int] = field(default_factory=dict)
+    """Device ids by principal name (a_device, b_device)."""
 
     def auth(self, principal: str) -> dict[str, str]:
         if principal not in self.headers:
@@ -106,7 +114,10 @@ class World:
         documents = list(self.store.find_documents(dataset, DocumentQuery()))
         acme = self.store.get_organization("acme").id
         accounts = (self.store.list_api_keys(acme), self.store.list_users(acme))
-        return dataset, shares, self.store.is_token_revoked(self.a_user_jti), documents, accounts
+        a_device = self.store.get_device(self.devices["a_device"])
+        readings = self.store.count_observations(self.store.get_dataset_by_id(a_device.dataset_id))
+        revoked = self.store.is_token_revoked(self.a_user_jti)
+        return dataset, shares, revoked, documents, accounts, a_device, readings
 
     @property
     def a_key_prefix(self) -> str:
@@ -150,6 +161,16 @@ def world(client: TestClient, app_store: Store) -> World:
         writer.upsert_features(target, [FeatureInput(GAUGE, point(1.0, 45.0), {"level": 1})])
     for organization in SHARES_AT_START:  # through the store: the HTTP route is tested below
         app_store.share_dataset(target.id, app_store.get_organization(organization).id)
+    catalogue(app_store)
+    for principal, email in (
+        ("a_device", "user@acme.example"),
+        ("b_device", "user@globex.example"),
+    ):
+        user = app_store.find_user(email)
+        assert user is not None
+        kit, token = device(app_store, user, principal)
+        world.devices[principal] = kit.id
+        world.headers[principal] = {"Authorization": f"Bearer {token}"}
     return world
 
 
@@ -205,6 +226,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         json={"email": INTRUDER, "password": PASSWORD, "organization": "acme", "admin": True},
     ),
     "GET /users?organization={A}": lambda w, p: w.call(p, "GET", "/users?organization=acme"),
+    "POST /v0/devices/{A's}/readings": lambda w, p: w.call(
+        p, "POST", f"/v0/devices/{w.devices['a_device']}/readings", json=READINGS
+    ),
+    "GET /api/devices (the devices dataset)": lambda w, p: w.call(p, "GET", "/api/devices"),
 }
 
 # (state of A's dataset, endpoint, status for every principal of B); one line per case.
@@ -228,11 +253,14 @@ MATRIX = [
     ("unshared", "POST /datasets/{name}/shares/{B}", 404),
     ("unshared", "DELETE /datasets/{name}/shares/{other}", 404),
     ("unshared", "POST /auth/revoke (A's token)", 403),
+    # devices do not depend on the state of A's dataset: one state is enough
+    ("private", "POST /v0/devices/{A's}/readings", 403),
+    ("private", "GET /api/devices (the devices dataset)", 404),
     *[
         (state, name, 404)
         for state in ("private", "unshared")
         for name in ENDPOINTS
-        if " /api/" in name
+        if " /api/" in name and "devices" not in name
     ],
     *[  # shared: B may read (an API key without permissions may not) but never writes
         ("shared", name, 403)
@@ -272,6 +300,28 @@ def test_another_organization_is_refused(
     if endpoint == "GET /datasets/{name}" and visible:
         assert response.json()["name"] == TARGET
         assert "sharedWith" not in response.json()  # B does not learn who else shares it
+    assert_nothing_leaks(world)
+
+
+@pytest.mark.parametrize("endpoint", [name for name in ENDPOINTS if "/readings" not in name])
+def test_a_device_token_is_refused_everywhere_but_its_readings(world: World, endpoint: str) -> None:
+    """Even A's own device may not read or change anything of A: it only posts readings."""
+    before = world.snapshot()
+    response = ENDPOINTS[endpoint](world, "a_device")
+    assert response.status_code == 403, response.text
+    assert world.snapshot() == before
+    assert_nothing_leaks(world)
+
+
+def test_a_device_posts_its_own_readings_only(world: World) -> None:
+    path = f"/v0/devices/{world.devices['a_device']}/readings"
+    assert world.call("b_device", "POST", path, json=READINGS).status_code == 403
+    assert world.call("a_admin", "POST", path, json=READINGS).status_code == 200
+    assert world.call("a_user", "POST", path, json=READINGS).status_code == 200  # the owner
+    assert world.call("a_device", "POST", path, json=READINGS).status_code == 200
+    other = f"/v0/devices/{world.devices['b_device']}/readings"
+    assert world.call("a_device", "POST", other, json=READINGS).status_code == 403
+    assert world.call("b_device", "POST", other, json=READINGS).status_code == 200
     assert_nothing_leaks(world)
 
 

@@ -7,6 +7,10 @@ decision to `auth.credentials.resolve`, so every dialect authenticates the same 
 Dependencies that do not block are `async def`: FastAPI runs a plain `def` dependency on a
 worker thread, and a hop per dependency was a large part of a small request's time.
 `optional_caller` may read the store (revoked tokens, API keys), so it stays on a thread.
+
+A device token may only post its own device's readings: `Caller` and `OptionalCaller` refuse it
+(403), so no endpoint serves a device by mistake; the readings route alone takes
+`AnyCaller`, which lets devices through, and checks the device itself.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from geoseries.api.metrics import Metrics
 from geoseries.auth import credentials
 from geoseries.auth.principal import Principal
 from geoseries.auth.tokens import TokenService
-from geoseries.errors import NotAuthenticated
+from geoseries.errors import Forbidden, NotAuthenticated
 from geoseries.settings import Settings
 from geoseries.store import Store
 
@@ -91,8 +95,17 @@ def optional_caller(
     return credentials.resolve(given, store=store, tokens=tokens, settings=settings)
 
 
-async def caller(principal: Annotated[Principal | None, Depends(optional_caller)]) -> Principal:
-    """The caller; NotAuthenticated when the request carries no credential."""
+async def optional_person(
+    principal: Annotated[Principal | None, Depends(optional_caller)],
+) -> Principal | None:
+    """The caller unless it is a device (Forbidden: devices only post readings)."""
+    if principal is not None and principal.kind == "device":
+        raise Forbidden("a device token may only post its own device's readings")
+    return principal
+
+
+async def caller(principal: Annotated[Principal | None, Depends(optional_person)]) -> Principal:
+    """The caller (never a device); NotAuthenticated when the request carries no credential."""
     if principal is None:
         raise NotAuthenticated(
             f"missing credentials: send an Authorization bearer token or an {API_KEY_HEADER} header"
@@ -100,5 +113,7 @@ async def caller(principal: Annotated[Principal | None, Depends(optional_caller)
     return principal
 
 
-OptionalCaller = Annotated[Principal | None, Depends(optional_caller)]
+AnyCaller = Annotated[Principal | None, Depends(optional_caller)]
+"""The caller, devices included, None when anonymous: only for routes that serve devices."""
+OptionalCaller = Annotated[Principal | None, Depends(optional_person)]
 Caller = Annotated[Principal, Depends(caller)]

@@ -3,6 +3,10 @@
 Precedence follows the references: `?jwt=` wins over the Authorization header (Kano), then
 `?access_token=` (Smart Citizen), then `X-API-KEY` (MONARC organizations). The first credential
 present decides: a bad one is refused, never skipped in favour of the next.
+
+A token is a JWT (always two dots) or a device token (random URL-safe text, never a dot): a
+token without a dot is looked up by its digest among device tokens. An unknown or revoked one
+is refused with the very message of a bad JWT, so nothing tells the two apart.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from geoseries.auth.keys import MAX_LENGTH, key_digest
 from geoseries.auth.principal import Principal
 from geoseries.auth.tokens import TokenService
 from geoseries.errors import NotAuthenticated
-from geoseries.model import Organization
+from geoseries.model import Device, Organization
 from geoseries.settings import Settings
 
 TOKEN_SCHEMES = frozenset({"bearer", "jwt"})
 MAX_API_KEY_LENGTH = MAX_LENGTH
+BAD_TOKEN = "invalid token"  # noqa: S105 - a message, not a secret
+"""What an unknown device token and a bad JWT are both refused with."""
 
 
 class CredentialStore(Protocol):
@@ -27,6 +33,8 @@ class CredentialStore(Protocol):
     def organization_for_key(self, key_digest: str) -> Organization: ...
 
     def is_token_revoked(self, jti: str) -> bool: ...
+
+    def device_for_token(self, token_digest: str) -> Device | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,8 @@ def resolve(
 ) -> Principal | None:
     """The caller, None when no credential was given; NotAuthenticated for a bad one."""
     token = _token(credentials)
+    if token is not None and "." not in token:
+        return _device_principal(store, token)
     if token is not None:
         claims = tokens.verify(token, revoked=store)
         return token_principal(claims)
@@ -111,3 +121,27 @@ def _api_key_principal(store: CredentialStore, api_key: str) -> Principal:
         raise NotAuthenticated("unknown or revoked API key")
     organization = store.organization_for_key(key_digest(api_key))
     return Principal(kind="api_key", subject=organization.name, organization_id=organization.id)
+
+
+def device_permission(device_id: int) -> str:
+    """The one permission a device token holds: posting its own device's readings."""
+    return f"devices.{device_id}.readings.write"
+
+
+def device_principal(device: Device) -> Principal:
+    """The principal of a device's token: the device, in its owner's organization."""
+    return Principal(
+        kind="device",
+        subject=str(device.id),
+        organization_id=device.organization_id,
+        permissions=(device_permission(device.id),),
+    )
+
+
+def _device_principal(store: CredentialStore, token: str) -> Principal:
+    if not token or len(token) > MAX_API_KEY_LENGTH:
+        raise NotAuthenticated(BAD_TOKEN)
+    device = store.device_for_token(key_digest(token))
+    if device is None:
+        raise NotAuthenticated(BAD_TOKEN)
+    return device_principal(device)

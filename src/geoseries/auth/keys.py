@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from geoseries.errors import ValidationFailed
 
 KEY_BYTES = 48
+DEVICE_TOKEN_BYTES = 32
+"""Device tokens are shorter (43 characters): they travel in every MQTT topic a kit publishes."""
 PREFIX_LENGTH = 8
 MIN_EXPLICIT_LENGTH = 16
 """An explicit key shorter than this is too easy to guess."""
@@ -32,9 +34,10 @@ class IssuedKey:
     """The first characters, stored so an operator can tell keys apart."""
 
 
-def issue_key(explicit: str | None = None) -> IssuedKey:
-    """A new random key (or `explicit`, as MONARC allows) with its digest and prefix."""
-    secret = explicit if explicit is not None else secrets.token_urlsafe(KEY_BYTES)
+def issue_key(explicit: str | None = None, *, nbytes: int = KEY_BYTES) -> IssuedKey:
+    """A new random key of `nbytes` random bytes (or `explicit`, as MONARC allows) with its
+    digest and prefix. Random keys are URL-safe base64: they never hold a dot, unlike JWTs."""
+    secret = explicit if explicit is not None else secrets.token_urlsafe(nbytes)
     return IssuedKey(secret=secret, digest=key_digest(secret), prefix=secret[:PREFIX_LENGTH])
 
 
@@ -53,5 +56,11 @@ def checked_explicit_key(secret: str, *, field: str = "apiKey") -> str:
     return secret
 
 
+def issue_device_token() -> IssuedKey:
+    """A new random device token (43 URL-safe characters, no dot) with its digest and prefix."""
+    return issue_key(nbytes=DEVICE_TOKEN_BYTES)
+
+
 def key_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # surrogatepass: text from a client may hold lone surrogates, which must not raise here
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()

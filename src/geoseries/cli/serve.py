@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from pathlib import Path
 
 import typer
@@ -61,7 +62,28 @@ def serve_command(
     )
     app = create_app(settings)
     tune_garbage_collector()
+    # uvicorn's logging set-up replaces the logger's handlers but keeps its filters
+    logging.getLogger("uvicorn.access").addFilter(HideQueryCredentials())
     uvicorn.run(app, host=http.host, port=http.port, log_level=settings.log_level.lower())
+
+
+QUERY_CREDENTIAL = re.compile(r"(?<=[?&])(jwt|access_token|bearer_token)=[^&\s]*")
+
+
+def hide_query_credentials(path: str) -> str:
+    """`path` with the values of credential query parameters replaced by `***`."""
+    return QUERY_CREDENTIAL.sub(lambda match: f"{match[1]}=***", path)
+
+
+class HideQueryCredentials(logging.Filter):
+    """Access log lines show `?access_token=***`: tokens (JWTs, device tokens) sent in the
+    query string must not end up in logs. Uvicorn's access record has the path third."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], hide_query_credentials(args[2]), *args[3:])
+        return True
 
 
 GC_THRESHOLDS = (50_000, 20, 100)

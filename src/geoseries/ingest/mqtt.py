@@ -1,16 +1,20 @@
-"""MQTT ingestion: devices publish to `<prefix>/<dataset>/observations`, we store what they send.
+"""MQTT ingestion: devices publish, we store what they send.
 
-Each message is one payload (see `payloads.py`) stored in one write transaction. Delivery is
-at-least-once end to end:
+Topics (each served by a handler of topics.py):
+- `<prefix>/<dataset>/observations`: observations or features (payloads.py);
+- `<device prefix>/<device token>/readings[/raw]`: a Smart Citizen kit's readings
+  (device_topics.py).
+
+Each message is stored in one write transaction. Delivery is at-least-once end to end:
 
 - We subscribe with QoS 1 on a persistent session (clean_session=False, a stable client id),
   so the broker keeps what is published while we are away and resends what we did not
   acknowledge when we come back.
 - Acknowledgements are manual: a message is acknowledged only once it is committed, or once it
-  is known to be unstorable (unknown dataset, malformed payload: dropped, counted, logged, and
-  recorded in `ingest_errors` when the dataset exists). While the database is unavailable the
-  message is retried with backoff and nothing after it is processed; the broker's in-flight
-  window then holds back further QoS 1 messages.
+  is known to be unstorable (unknown dataset or device token, malformed payload: dropped,
+  counted, logged, and recorded in `ingest_errors` when the dataset or device exists). While
+  the database is unavailable the message is retried with backoff and nothing after it is
+  processed; the broker's in-flight window then holds back further QoS 1 messages.
 - A message stored but not acknowledged (a crash in between) comes again and is written again;
   observations are idempotent on (series, time) and features are upserted by key.
 
@@ -30,24 +34,19 @@ from typing import Self, TypeVar
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from geoseries.errors import GeoseriesError, NotFound, Unavailable
-from geoseries.ingest.payloads import store_payload
+from geoseries.errors import Unavailable
+from geoseries.ingest.device_topics import DeviceReadingsTopic
+from geoseries.ingest.topics import DroppedMessage, ObservationsTopic, TopicHandler
 from geoseries.settings import MqttSettings
 from geoseries.store import Store
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
-SUFFIX = "observations"
 RETRY_MIN = 0.1
 """First delay (seconds) before reconnecting or retrying a write; doubles up to the maximum."""
 QOS0_BACKLOG = 10_000
 """Most QoS 0 messages waiting in memory; beyond it they are discarded (QoS 1 never is)."""
-ERROR_TEXT_LIMIT = 10_000
-
-
-class DroppedMessage(Exception):
-    """A message that can never be stored; it is acknowledged and counted, not retried."""
 
 
 class MqttIngest:
@@ -79,13 +78,16 @@ class MqttIngest:
         self.received = 0
         self.stored = 0
         self.dropped = 0
-        self._prefix = settings.topic_prefix.rstrip("/")
+        self.handlers: tuple[TopicHandler, ...] = (
+            ObservationsTopic(store, settings.topic_prefix),
+            DeviceReadingsTopic(store, settings.device_topic_prefix),
+        )
         self._subscribed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def topic_filter(self) -> str:
-        return f"{self._prefix}/+/{SUFFIX}"
+    def topic_filters(self) -> list[str]:
+        return [f for handler in self.handlers for f in handler.topic_filters]
 
     @property
     def connected(self) -> bool:
@@ -122,7 +124,9 @@ class MqttIngest:
                     self._subscribed.set()
                     delay = RETRY_MIN
                     logger.info(
-                        "MQTT ingest subscribed to %s on %s", self.topic_filter, self._address
+                        "MQTT ingest subscribed to %s on %s",
+                        ", ".join(self.topic_filters),
+                        self._address,
                     )
                     async for message in client.messages:
                         await self._handle(message)
@@ -142,11 +146,12 @@ class MqttIngest:
             delay = min(delay * 2, self.max_retry_delay)
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
-        granted = await client.subscribe(self.topic_filter, qos=1)
+        filters = self.topic_filters
+        granted = await client.subscribe([(f, 1) for f in filters])
         if any(
             code.is_failure if isinstance(code, ReasonCode) else code >= 0x80 for code in granted
         ):
-            raise aiomqtt.MqttError(f"the broker refused the subscription to {self.topic_filter}")
+            raise aiomqtt.MqttError(f"the broker refused the subscription to {', '.join(filters)}")
 
     def _client(self) -> aiomqtt.Client:
         client = aiomqtt.Client(
@@ -170,24 +175,30 @@ class MqttIngest:
         """Store one message, retrying while the database is unavailable; never raises otherwise."""
         self.received += 1
         topic, payload = message.topic.value, message.payload
+        handler = next((h for h in self.handlers if h.accepts(topic)), None)
+        if handler is None or not isinstance(payload, bytes):
+            self.dropped += 1
+            logger.warning("dropped a message on an unknown topic")
+            return
+        shown = handler.shown(topic)
         delay = RETRY_MIN
         while True:
             try:
-                written = await _in_thread(lambda: self._store_message(topic, payload))
+                written = await _in_thread(lambda: handler.store(topic, payload))
             except Unavailable as error:
                 logger.warning(
-                    "%s; retrying the message on %s in %.1fs", error.message, topic, delay
+                    "%s; retrying the message on %s in %.1fs", error.message, shown, delay
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_retry_delay)
                 continue
             except DroppedMessage as error:
                 self.dropped += 1
-                logger.warning("dropped the message on %s: %s", topic, error)
+                logger.warning("dropped the message on %s: %s", shown, error)
                 return
             except Exception:
                 self.dropped += 1
-                logger.exception("dropped the message on %s: unexpected error", topic)
+                logger.exception("dropped the message on %s: unexpected error", shown)
                 return
             break
         self.stored += 1
@@ -196,38 +207,6 @@ class MqttIngest:
                 self.on_ingested(written)
             except Exception:
                 logger.exception("the on_ingested callback failed")
-
-    def _store_message(self, topic: str, payload: bytes) -> int:
-        """Runs in a worker thread. Raises DroppedMessage, or Unavailable to be retried."""
-        name = self._dataset_name(topic)
-        if name is None:
-            raise DroppedMessage(f"the topic is not {self.topic_filter}")
-        try:
-            dataset = self.store.get_dataset(name)
-        except NotFound as error:
-            raise DroppedMessage(error.message) from None
-        try:
-            return store_payload(self.store, dataset, payload)
-        except Unavailable:
-            raise
-        except GeoseriesError as error:
-            text = payload.decode("utf-8", errors="replace")[:ERROR_TEXT_LIMIT]
-            try:
-                self.store.record_ingest_error(
-                    topic=topic, message=text, error=error.message, dataset_id=dataset.id
-                )
-            except Unavailable:
-                raise
-            except GeoseriesError as failed:
-                logger.warning("could not record the ingest error on %s: %s", topic, failed.message)
-            raise DroppedMessage(error.message) from None
-
-    def _dataset_name(self, topic: str) -> str | None:
-        head, _, rest = topic.partition(f"{self._prefix}/")
-        name, _, suffix = rest.partition("/")
-        if head or suffix != SUFFIX or not name:
-            return None
-        return name
 
 
 class _IncomingQueue(asyncio.Queue[aiomqtt.Message]):

@@ -6,7 +6,7 @@ code runs on SQLite and PostgreSQL and can be tested without a web server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -15,13 +15,17 @@ from geoseries.filters import Field, Filter
 from geoseries.model import (
     ApiKey,
     BBox,
+    Component,
     Dataset,
     DatasetSpec,
+    Device,
+    DeviceSpec,
     Feature,
     FeatureInput,
     ObservationRow,
     ObservationValues,
     Organization,
+    Sensor,
     User,
 )
 from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesQuery, SeriesRun
@@ -83,6 +87,16 @@ class Writer(Protocol):
 
     def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
         """Delete the observations of `dataset` of one feature at one instant."""
+        ...
+
+    def device_components(self, device: Device, sensors: Sequence[Sensor]) -> dict[int, Component]:
+        """The device's component of each sensor (by sensor id), creating the missing ones
+        with their series (variable: the component key) on the device's feature."""
+        ...
+
+    def raise_last_readings(self, device: Device, latest: Mapping[int, int]) -> None:
+        """Raise `last_reading_at` of components (component id -> newest reading time) and of
+        the device; a time older than the stored one changes nothing."""
         ...
 
 
@@ -232,5 +246,62 @@ class Store(Protocol):
         ...
 
     def record_ingest_error(
-        self, *, topic: str, message: str, error: str, dataset_id: int | None
+        self,
+        *,
+        topic: str,
+        message: str,
+        error: str,
+        dataset_id: int | None,
+        device_id: int | None = None,
     ) -> None: ...
+
+    # Devices (see store/devices.py)
+    def create_device(
+        self, spec: DeviceSpec, *, dataset: str, token_digest: str, token_prefix: str
+    ) -> Device:
+        """Create a device and its feature in the devices dataset `dataset` (created on first
+        use); its token is given as its SHA-256 digest and first characters."""
+        ...
+
+    def get_device(self, device_id: int) -> Device:
+        """The device with this id; NotFound when there is none."""
+        ...
+
+    def device_for_token(self, token_digest: str) -> Device | None:
+        """The device whose token has this SHA-256 digest; None when no device has it."""
+        ...
+
+    def set_device_token(
+        self, device_id: int, token_digest: str | None, token_prefix: str | None
+    ) -> None:
+        """Replace a device's token (None: the device has none); NotFound for no device."""
+        ...
+
+    def list_devices(self, *, owner_id: int | None = None) -> list[Device]:
+        """Devices ordered by id, only those of `owner_id` when given."""
+        ...
+
+    # The sensor catalogue (see store/sensors.py)
+    def create_sensor(
+        self,
+        sensor_id: int,
+        *,
+        name: str,
+        description: str,
+        default_key: str,
+        unit: str | None = None,
+    ) -> Sensor:
+        """Add a sensor; Conflict when its id or key is taken."""
+        ...
+
+    def list_sensors(self) -> list[Sensor]: ...
+
+    def find_sensors(
+        self, *, ids: Collection[int] = (), keys: Collection[str] = ()
+    ) -> list[Sensor]:
+        """The sensors whose id is among `ids` or key among `keys`, ordered by id."""
+        ...
+
+    def device_components(self, device_id: int) -> list[Component]:
+        """A device's components, ordered by key."""
+        ...

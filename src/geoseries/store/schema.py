@@ -202,6 +202,7 @@ devices = Table(
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=True),
     Column("token_hash", String(64), nullable=True, unique=True),
+    Column("token_prefix", String(8), nullable=True),
     Column("is_private", Boolean, nullable=False),
     Column("meta", Json, nullable=False),
     Column("last_reading_at", BigInteger, nullable=True),
@@ -296,6 +297,8 @@ Index(
 Index("api_keys_organization", api_keys.c.organization_id)
 Index("users_organization", users.c.organization_id)
 Index("dataset_shares_organization", dataset_shares.c.organization_id)
+Index("devices_owner", devices.c.owner_id)
+Index("sensors_default_key", sensors.c.default_key, unique=True)
 Index("components_device_sensor", components.c.device_id, components.c.sensor_id, unique=True)
 Index("components_device_key", components.c.device_id, components.c.key, unique=True)
 Index("stats_organization_created", stats.c.organization_id, stats.c.created_at)

@@ -44,15 +44,20 @@ from geoseries.model import (
 from geoseries.queries import Document, DocumentPage, DocumentQuery, SeriesQuery, SeriesRun
 from geoseries.store import documents, series_runs
 from geoseries.store import schema as t
+from geoseries.store.devices import DeviceQueries
 from geoseries.store.errors import translated
 from geoseries.store.json_sql import JsonSql
+from geoseries.store.sensors import SensorQueries
 from geoseries.store.writer import SqlWriter
 
 T = TypeVar("T")
 
 
-class SqlStore:
-    """Store over a SQLAlchemy engine. Reads use pooled connections; writes use `_write`."""
+class SqlStore(DeviceQueries, SensorQueries):
+    """Store over a SQLAlchemy engine. Reads use pooled connections; writes use `_write`.
+
+    Devices and the sensor catalogue come from the mixins (store/devices.py, sensors.py).
+    """
 
     backend = "sql"
     json_sql: JsonSql
@@ -456,12 +461,19 @@ class SqlStore:
         return series_runs.series_runs(self, dataset, query)
 
     def record_ingest_error(
-        self, *, topic: str, message: str, error: str, dataset_id: int | None
+        self,
+        *,
+        topic: str,
+        message: str,
+        error: str,
+        dataset_id: int | None,
+        device_id: int | None = None,
     ) -> None:
         def insert(conn: Connection) -> None:
             conn.execute(
                 t.ingest_errors.insert().values(
                     dataset_id=dataset_id,
+                    device_id=device_id,
                     topic=topic,
                     message=message[:10_000],
                     error=error,

@@ -17,9 +17,19 @@ from sqlalchemy import Connection, null, select
 
 from geoseries.errors import ValidationFailed
 from geoseries.geometry import geometry_bounds
-from geoseries.model import Dataset, Feature, FeatureInput, ObservationValues, now_ms
+from geoseries.model import (
+    Component,
+    Dataset,
+    Device,
+    Feature,
+    FeatureInput,
+    ObservationValues,
+    Sensor,
+    now_ms,
+)
 from geoseries.store import document_writes
 from geoseries.store import schema as t
+from geoseries.store import sensors as sensors_module
 from geoseries.store.batching import chunks
 from geoseries.store.protocol import SeriesKey
 
@@ -46,7 +56,7 @@ class SqlWriter:
         # One row per key, the last one winning, as row-by-row upserts would do: PostgreSQL
         # refuses to update the same row twice in one statement.
         latest = {feature.key: feature for feature in features}
-        rows = [_feature_values(dataset.id, feature, stamp) for feature in latest.values()]
+        rows = [feature_values(dataset.id, feature, stamp) for feature in latest.values()]
         stmt = self.store._insert(t.features)
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["dataset_id", "key"],
@@ -140,7 +150,7 @@ class SqlWriter:
         if missing:
             stamp = now_ms()
             rows = [
-                _feature_values(
+                feature_values(
                     dataset_id,
                     FeatureInput(key, None, {key_property: key} if key_property else {}),
                     stamp,
@@ -183,9 +193,7 @@ class SqlWriter:
 
     def insert_features(self, dataset: Dataset, features: Sequence[FeatureInput]) -> int:
         insert = self.store._insert(t.features)
-        return document_writes.insert_features(
-            self.conn, insert, dataset, features, _feature_values
-        )
+        return document_writes.insert_features(self.conn, insert, dataset, features, feature_values)
 
     def delete_features(self, dataset: Dataset, keys: Sequence[str]) -> int:
         self._feature_rows.clear()  # deleted rows (and their series) must not be reused
@@ -194,6 +202,12 @@ class SqlWriter:
 
     def delete_observations_at(self, dataset: Dataset, feature_row_id: int, time: int) -> int:
         return document_writes.delete_observations_at(self.conn, dataset, feature_row_id, time)
+
+    def device_components(self, device: Device, sensors: Sequence[Sensor]) -> dict[int, Component]:
+        return sensors_module.ensure_components(self, device, sensors)
+
+    def raise_last_readings(self, device: Device, latest: Mapping[int, int]) -> None:
+        sensors_module.raise_last_readings(self.conn, device, latest)
 
     def _lookup(self, query: Any, column: Any, values: set[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -209,7 +223,8 @@ def _finite_or_none(value: float | None) -> bool:
     return value is None or math.isfinite(value)
 
 
-def _feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[str, Any]:
+def feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[str, Any]:
+    """The `features` row of a feature: its bounds come from its geometry."""
     bounds = geometry_bounds(feature.geometry) if feature.geometry is not None else (None,) * 4
     return {
         "dataset_id": dataset_id,

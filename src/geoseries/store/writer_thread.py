@@ -20,7 +20,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from geoseries.model import Dataset, Feature, FeatureInput, ObservationValues
+from geoseries.model import (
+    Component,
+    Dataset,
+    Device,
+    Feature,
+    FeatureInput,
+    ObservationValues,
+    Sensor,
+)
 from geoseries.store.protocol import SeriesKey
 from geoseries.store.sql import SqlStore
 from geoseries.store.writer import SqlWriter
@@ -178,6 +186,12 @@ class ThreadedWriter:
         return self._call(
             lambda writer: writer.delete_observations_at(dataset, feature_row_id, time)
         )
+
+    def device_components(self, device: Device, sensors: Sequence[Sensor]) -> dict[int, Component]:
+        return self._call(lambda writer: writer.device_components(device, sensors))
+
+    def raise_last_readings(self, device: Device, latest: Mapping[int, int]) -> None:
+        self._call(lambda writer: writer.raise_last_readings(device, latest))
 
     def _call(self, fn: Callable[[SqlWriter], T]) -> T:
         """Run `fn` on the transaction's writer, after any queued observation batch."""

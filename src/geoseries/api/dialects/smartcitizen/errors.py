@@ -15,6 +15,7 @@ from geoseries.errors import (
     EndpointNotFound,
     Forbidden,
     GeoseriesError,
+    InvalidItems,
     MethodNotAllowed,
     NotAuthenticated,
     NotFound,
@@ -55,9 +56,11 @@ def smartcitizen_status(error: GeoseriesError) -> tuple[int, str]:
 def render_error(error: GeoseriesError) -> Response:
     status, error_id = smartcitizen_status(error)
     message = printable(error.message)
-    errors = (
-        {error.field: [message]} if isinstance(error, ValidationFailed) and error.field else None
-    )
+    errors: dict[str, list[str]] | None = None
+    if isinstance(error, InvalidItems):
+        errors = {printable(path): list(map(printable, r)) for path, r in error.problems.items()}
+    elif isinstance(error, ValidationFailed) and error.field:
+        errors = {error.field: [message]}
     login_required = isinstance(error, NotAuthenticated) and not isinstance(error, WrongCredentials)
     url = AUTHENTICATION_URL if login_required else None
     body = {"id": error_id, "message": message, "url": url, "errors": errors}
