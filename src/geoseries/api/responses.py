@@ -13,9 +13,10 @@ from typing import Any
 
 import anyio.to_thread
 import orjson
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
-PULL_BYTES = 1 << 20
+JSON = "application/json"
+PULL_BYTES = 2 << 20
 """How much of a streamed body one trip to a worker thread produces (at most one chunk more)."""
 
 
@@ -36,28 +37,38 @@ def json_response(
     return OrjsonResponse(content, status_code=status_code, headers=headers)
 
 
-def streamed_json(chunks: Iterable[bytes]) -> StreamingResponse:
-    """A JSON body streamed from a blocking iterator of byte chunks (database reads, encoding).
+def streamed_json(chunks: Iterable[bytes]) -> Response:
+    """A JSON body from a blocking iterator of byte chunks (database reads, encoding); called
+    by a plain `def` handler, so on a worker thread.
 
-    Chunks are pulled on a worker thread about PULL_BYTES at a time: Starlette's own iteration
-    of a plain iterator goes to a thread and back for every chunk, which cost a 5,000-document
-    page more than its encoding. Memory stays bounded by PULL_BYTES plus one chunk.
+    The first PULL_BYTES are made here: a body that ends within them is sent whole, with no
+    further trip to a thread. A longer one streams the rest, pulled on a worker thread about
+    PULL_BYTES at a time (Starlette's own iteration of a plain iterator goes to a thread and
+    back for every chunk). Memory stays bounded by PULL_BYTES plus one chunk.
     """
-    return StreamingResponse(_pulled(iter(chunks)), media_type="application/json")
+    iterator = iter(chunks)
+    head, more = _take(iterator)
+    if not more:
+        return Response(head, media_type=JSON)
+    return StreamingResponse(_pulled(head, iterator), media_type=JSON)
 
 
-async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    while (batch := await anyio.to_thread.run_sync(_take, chunks)) is not None:
-        yield batch
+async def _pulled(head: bytes, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    yield head
+    more = True
+    while more:
+        batch, more = await anyio.to_thread.run_sync(_take, chunks)
+        if batch:
+            yield batch
 
 
-def _take(chunks: Iterator[bytes]) -> bytes | None:
-    """About PULL_BYTES of the next chunks joined; None once there are none left."""
+def _take(chunks: Iterator[bytes]) -> tuple[bytes, bool]:
+    """About PULL_BYTES of the next chunks joined, and whether there may be more."""
     taken: list[bytes] = []
     size = 0
     for chunk in chunks:
         taken.append(chunk)
         size += len(chunk)
         if size >= PULL_BYTES:
-            break
-    return b"".join(taken) if taken else None
+            return b"".join(taken), True
+    return b"".join(taken), False

@@ -74,8 +74,28 @@ class JsonRef:
 class JsonSql(ABC):
     """The SQL each backend needs; subclasses implement it for SQLite and PostgreSQL."""
 
-    @abstractmethod
+    LOOKUPS = 1024
+    """How many (column, path) expressions `lookup` keeps."""
+
+    def __init__(self) -> None:
+        self._lookups: dict[tuple[int, tuple[str, ...]], tuple[object, JsonRef]] = {}
+
     def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+        """The JSON value at `path` in `column`. Built once per (column, path): SQLAlchemy
+        expressions are immutable, and building these was a good part of a small query's
+        time."""
+        key = (id(column), path)
+        found = self._lookups.get(key)
+        if found is not None and found[0] is column:  # the id of a column no longer held
+            return found[1]
+        if len(self._lookups) >= self.LOOKUPS:
+            self._lookups.clear()
+        ref = self._lookup(column, path)
+        self._lookups[key] = (column, ref)  # holds the column, so its id stays its own
+        return ref
+
+    @abstractmethod
+    def _lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
         """Each backend's own SQL."""
 
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -135,7 +155,7 @@ def decode(kind: str | None, value: object) -> object:
 
 
 class SqliteJson(JsonSql):
-    def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+    def _lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
         if any('"' in key or "\x00" in key for key in path):  # what a quoted label cannot hold
             return self._walk(column, path)
         where = "$" + "".join(f'."{key}"' for key in path)
@@ -195,7 +215,7 @@ class SqliteJson(JsonSql):
 
 
 class PostgresJson(JsonSql):
-    def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
+    def _lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
         keys = [literal(key, Text) for key in path]
         node = func.jsonb_extract_path(column, *keys, type_=JSONB)
         json_type = func.jsonb_typeof(node, type_=Text)
