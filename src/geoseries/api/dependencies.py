@@ -69,7 +69,14 @@ async def app_tokens(request: Request) -> TokenService:
     return tokens
 
 
+async def raw_body(request: Request) -> bytes:
+    """The request's body, read on the event loop, so the handler may be a plain `def` (run on
+    a worker thread) and still parse and store it without blocking other requests."""
+    return await request.body()
+
+
 AppStore = Annotated[Store, Depends(app_store)]
+RawBody = Annotated[bytes, Depends(raw_body)]
 AppMetrics = Annotated[Metrics, Depends(app_metrics)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 AppTokens = Annotated[TokenService, Depends(app_tokens)]

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from geoseries.errors import ValidationFailed
 from geoseries.geometry import geometry_bounds
@@ -32,8 +32,14 @@ from geoseries.model import (
     Observation,
     ObservationValues,
 )
-from geoseries.queries import Document, decode_observation_document_id, observation_document_id
+from geoseries.queries import (
+    Document,
+    DocumentIds,
+    decode_observation_document_id,
+)
 from geoseries.store import Store, Writer
+
+T = TypeVar("T")
 
 MAX_ID_LENGTH = 64
 NUMBERS = (int, float)
@@ -61,14 +67,20 @@ class DocumentPatch:
     geometry: JSONObject | None = None
 
 
-def create(store: Store, dataset: Dataset, documents: Sequence[DocumentInput]) -> list[Document]:
-    """Store `documents` in one transaction; returns them as they now read."""
+def create(
+    store: Store,
+    dataset: Dataset,
+    documents: Sequence[DocumentInput],
+    present: Callable[[Document], T],
+) -> list[T]:
+    """Store `documents` in one transaction; returns them as they now read, each passed
+    through `present` (how the caller renders a document) while the writer stores them."""
     if dataset.holds_observations:
-        return _create_observations(store, dataset, documents)
+        return _create_observations(store, dataset, documents, present)
     features = [_station(dataset, document) for document in documents]
     with store.writer() as writer:
         writer.insert_features(dataset, features)
-    return [Document(f.key, None, f.geometry, f.properties) for f in features]
+        return [present(Document(f.key, None, f.geometry, f.properties)) for f in features]
 
 
 def patch(store: Store, dataset: Dataset, document_id: str, change: DocumentPatch) -> Document:
@@ -138,8 +150,15 @@ class _Reading(NamedTuple):
 
 
 def _create_observations(
-    store: Store, dataset: Dataset, documents: Sequence[DocumentInput]
-) -> list[Document]:
+    store: Store,
+    dataset: Dataset,
+    documents: Sequence[DocumentInput],
+    present: Callable[[Document], T],
+) -> list[T]:
+    """All documents are read and checked before the transaction starts (a bad one changes
+    nothing), then written in one batch, sorted by key. Chunks pipelined with the writer were
+    tried: a bulk request spreads each chunk over every station, so per-chunk feature and
+    series lookups cost more than the overlap saved."""
     readings = [_reading(dataset, document) for document in documents]
     holder = _holder(store, dataset)
     with store.writer() as writer:
@@ -155,14 +174,17 @@ def _create_observations(
         # time repeated in the request still ends with its last value.
         rows.sort(key=itemgetter(0, 1))
         writer.write_observations(rows)
-        # Built while the writer stores the rows (it releases the GIL): the answer is ready
-        # when the commit is.
+        # Built and presented while the writer stores the rows (it releases the GIL): the
+        # answer is ready when the commit is.
+        document_id = DocumentIds()
         return [
-            Document(
-                observation_document_id(features[r.key].id, r.time),
-                r.time,
-                features[r.key].geometry,
-                {**features[r.key].properties, **r.values},
+            present(
+                Document(
+                    document_id(features[r.key].id, r.time),
+                    r.time,
+                    features[r.key].geometry,
+                    {**features[r.key].properties, **r.values},
+                )
             )
             for r in readings
         ]

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from geoseries.api.dependencies import AppSettings, AppStore, Caller
+from geoseries.api.dependencies import AppSettings, AppStore, Caller, RawBody
 from geoseries.api.dialects.kano import body, render
 from geoseries.api.dialects.kano.params import (
     AggregateRequest,
@@ -68,22 +68,19 @@ def get(dataset: DatasetName, document_id: DocumentId, store: AppStore, caller: 
 
 
 @router.post("/{dataset}", summary="Create one document or an array of them", status_code=201)
-async def create(
-    dataset: DatasetName, request: Request, store: AppStore, caller: Caller
-) -> Response:
+def create(dataset: DatasetName, content: RawBody, store: AppStore, caller: Caller) -> Response:
     target = features.authorized_dataset(store, caller, dataset, "create")
-    documents, many = body.documents_to_create(await request.body())
-    created = feature_writes.create(store, target, documents)
-    rendered = [render.feature(d) for d in created]
+    documents, many = body.documents_to_create(content)
+    rendered = feature_writes.create(store, target, documents, render.feature)
     return json_response(rendered if many else rendered[0], 201)
 
 
 @router.patch("/{dataset}/{document_id}", summary="Patch one document")
-async def patch(
-    dataset: DatasetName, document_id: DocumentId, request: Request, store: AppStore, caller: Caller
+def patch(
+    dataset: DatasetName, document_id: DocumentId, content: RawBody, store: AppStore, caller: Caller
 ) -> Response:
     target = features.authorized_dataset(store, caller, dataset, "patch")
-    change = body.document_patch(await request.body())
+    change = body.document_patch(content)
     return json_response(render.feature(feature_writes.patch(store, target, document_id, change)))
 
 
