@@ -70,11 +70,6 @@ def sqlite_engine(url: str) -> Engine:
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
-            # A bulk write dirties a page per series (~2,000 for 10,000 observations of 1,000
-            # stations); checkpointing every 1,000 pages (the default) copied them all back at
-            # each commit. Every 10,000 pages (~40 MB of WAL), a page rewritten by successive
-            # writes is copied once.
-            "wal_autocheckpoint=10000",
             "foreign_keys=ON",
             "busy_timeout=30000",
             f"cache_size=-{CACHE_KIB}",
