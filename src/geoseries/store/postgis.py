@@ -65,7 +65,11 @@ def postgres_engine(url: str) -> Engine:
     driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
         "postgres://", "postgresql+psycopg://", 1
     )
-    engine = create_engine(driver_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # LIFO: consecutive requests reuse the same warm connections, on which psycopg prepares
+    # repeated statements (after 5 uses), so PostgreSQL stops planning them every time.
+    engine = create_engine(
+        driver_url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_use_lifo=True
+    )
 
     @event.listens_for(engine, "connect")
     def _create_stage(dbapi_conn: psycopg.Connection[object], _record: object) -> None:
