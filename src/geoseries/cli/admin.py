@@ -41,7 +41,7 @@ def org_create(
 ) -> None:
     """Create an organization and print its API key (shown this once only)."""
     with opened_store(database_url, data_dir) as store:
-        new = organizations.create(store, OPERATOR, name, token)
+        new = organizations.create(store, OPERATOR, name, token, key_field="--token")
     print_new_key(new, f"organization {name} created")
 
 

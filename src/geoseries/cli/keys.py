@@ -48,7 +48,7 @@ def key_create(
 ) -> None:
     """Issue a further API key for an organization and print it (shown this once only)."""
     with opened_store(database_url, data_dir) as store:
-        new = organizations.add_key(store, OPERATOR, org, token)
+        new = organizations.add_key(store, OPERATOR, org, token, key_field="--token")
     print_new_key(new, f"new API key for {org}")
 
 

@@ -44,11 +44,18 @@ def checked_name(name: str) -> str:
     return name
 
 
-def create(store: Store, caller: Principal, name: str, api_key: str | None = None) -> NewKey:
+def create(
+    store: Store,
+    caller: Principal,
+    name: str,
+    api_key: str | None = None,
+    *,
+    key_field: str = "apiKey",
+) -> NewKey:
     """Create the organization `name` with its first key (`api_key`, or a random one)."""
     if not caller.is_global_admin:
         raise Forbidden("only a global admin may create organizations")
-    issued = issue_key(_explicit(api_key))
+    issued = issue_key(_explicit(api_key, key_field))
     store.create_organization(
         checked_name(name), api_key_hash=issued.digest, key_prefix=issued.prefix
     )
@@ -64,10 +71,17 @@ def list_visible(store: Store, caller: Principal) -> list[Organization]:
     return [o for o in store.list_organizations() if o.id == caller.organization_id]
 
 
-def add_key(store: Store, caller: Principal, name: str, api_key: str | None = None) -> NewKey:
+def add_key(
+    store: Store,
+    caller: Principal,
+    name: str,
+    api_key: str | None = None,
+    *,
+    key_field: str = "apiKey",
+) -> NewKey:
     """Give the organization `name` a further key (`api_key`, or a random one)."""
     organization = administered(store, caller, name)
-    issued = issue_key(_explicit(api_key))
+    issued = issue_key(_explicit(api_key, key_field))
     store.add_api_key(organization.id, api_key_hash=issued.digest, key_prefix=issued.prefix)
     return NewKey(organization=name, secret=issued.secret, prefix=issued.prefix)
 
@@ -106,5 +120,7 @@ def administered(store: Store, caller: Principal, name: str) -> Organization:
     raise missing
 
 
-def _explicit(api_key: str | None) -> str | None:
-    return None if api_key is None else checked_explicit_key(api_key)
+def _explicit(api_key: str | None, field: str) -> str | None:
+    """An explicit key checked, errors naming `field` as the caller knows it (`apiKey` over
+    HTTP, `--token` at the command line)."""
+    return None if api_key is None else checked_explicit_key(api_key, field=field)
