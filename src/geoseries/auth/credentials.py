@@ -138,10 +138,15 @@ def device_principal(device: Device) -> Principal:
     )
 
 
-def _device_principal(store: CredentialStore, token: str) -> Principal:
+def token_device(store: CredentialStore, token: str) -> Device | None:
+    """The device whose token `token` is (HTTP or an MQTT topic), None when there is none."""
     if not token or len(token) > MAX_API_KEY_LENGTH:
-        raise NotAuthenticated(BAD_TOKEN)
-    device = store.device_for_token(key_digest(token))
+        return None
+    return store.device_for_token(key_digest(token))
+
+
+def _device_principal(store: CredentialStore, token: str) -> Principal:
+    device = token_device(store, token)
     if device is None:
         raise NotAuthenticated(BAD_TOKEN)
     return device_principal(device)

@@ -10,13 +10,13 @@ of the device's components (created on first use) in one write transaction, idem
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
 from geoseries.auth.principal import Principal
 from geoseries.errors import Forbidden, InvalidItems, NotFound
+from geoseries.ingest.records import number
 from geoseries.model import MAX_SENSOR_ID, SENSOR_KEY, Device, Sensor, now_ms
 from geoseries.store import Store
 from geoseries.times import parse_time
@@ -174,21 +174,10 @@ def _sensor_ref(value: object, path: str, problem: Problem) -> SensorRef | None:
 def _value(value: object, path: str, problem: Problem) -> float | None:
     if value is None:
         return None  # no value: left out
-    number: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:
-            number = None
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = None
-    if number is None or not math.isfinite(number):
+    found = number(value)
+    if found is None:
         problem(path, f"{str(value)[:40]!r} is not a finite number")
-        return None
-    return number
+    return found
 
 
 def _sensors(store: Store, named: list[_Named]) -> dict[SensorRef, Sensor]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from geoseries.auth.keys import key_digest
+from geoseries.auth.credentials import token_device
 from geoseries.errors import GeoseriesError, Unavailable, ValidationFailed
 from geoseries.ingest.device_readings import post_readings
 from geoseries.ingest.raw_readings import parse_raw
@@ -25,7 +25,6 @@ from geoseries.store import Store
 READINGS = "readings"
 RAW = "readings/raw"
 HIDDEN_TOKEN = "<token>"  # noqa: S105 - what is shown instead of a token
-MAX_TOKEN_LENGTH = 1024
 
 
 class DeviceReadingsTopic:
@@ -49,9 +48,7 @@ class DeviceReadingsTopic:
         if parts is None:
             raise DroppedMessage(f"the topic is not {' or '.join(self.topic_filters)}")
         token, kind = parts
-        if len(token) > MAX_TOKEN_LENGTH:
-            raise DroppedMessage("unknown device token")
-        device = self._store.device_for_token(key_digest(token))
+        device = token_device(self._store, token)
         if device is None:
             raise DroppedMessage("unknown device token")
         try:

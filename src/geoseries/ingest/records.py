@@ -33,14 +33,11 @@ def number(value: Any) -> float | None:
     """A finite float from a number or numeric text; None when it is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if not isinstance(value, int | float | str):
+        return None
+    try:
         result = float(value)
-    elif isinstance(value, str):
-        try:
-            result = float(value)
-        except ValueError:
-            return None
-    else:
+    except (ValueError, OverflowError):  # not numeric text; an integer beyond any double
         return None
     return result if math.isfinite(result) else None
 

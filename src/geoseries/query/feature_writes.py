@@ -80,7 +80,7 @@ def create(
     features = [_station(dataset, document) for document in documents]
     with store.writer() as writer:
         writer.insert_features(dataset, features)
-        return [present(Document(f.key, None, f.geometry, f.properties)) for f in features]
+    return [present(Document(f.key, None, f.geometry, f.properties)) for f in features]
 
 
 def patch(store: Store, dataset: Dataset, document_id: str, change: DocumentPatch) -> Document:

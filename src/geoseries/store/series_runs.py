@@ -61,7 +61,8 @@ def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterat
     names = list(stmt.selected_columns.keys())
     batches = store._stream_batches(stmt)
     if first_only:  # a row per series: each carries its feature's JSON
-        found = _carried(batches, names.index("fid"), names.index("geometry"))
+        at = names.index
+        found = _carried(batches, at("fid"), at("geometry"), at("properties"))
     else:  # many rows per feature: its JSON is fetched once
         found = _fetched(store, batches, names.index("fid"))
     yield from _runs(found, names, source.json_sql, elements, first_only)
@@ -185,14 +186,13 @@ Described = tuple[JSONObject | None, JSONObject]
 
 
 def _carried(
-    batches: Iterator[Sequence[Row[Any]]], fid_at: int, geometry_at: int
+    batches: Iterator[Sequence[Row[Any]]], fid_at: int, geometry_at: int, properties_at: int
 ) -> Iterator[tuple[Row[Any], Described]]:
-    """Each row with its feature's geometry and properties, read from its columns
-    `geometry_at` and the next (see `feature_json_columns`)."""
+    """Each row with its feature's geometry and properties, read from its own columns."""
     feature_json = FeatureJson()
     for batch in batches:
         for row in batch:
-            yield row, feature_json(row[fid_at], row[geometry_at], row[geometry_at + 1])
+            yield row, feature_json(row[fid_at], row[geometry_at], row[properties_at])
 
 
 def _fetched(
