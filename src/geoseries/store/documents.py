@@ -61,21 +61,28 @@ def source_of(store: SqlStore, dataset: Dataset) -> Source:
     return Source(dataset, store.json_sql, store._bbox_union, t.observations.c.time, variables)
 
 
-def observed_rows() -> FromClause:
-    """features -> series -> observations: one row per observed (series, time)."""
-    f, s, o = t.features, t.series, t.observations
-    return f.join(s, s.c.feature_id == f.c.id).join(o, o.c.series_id == s.c.id)
+def observed_rows(features: FromClause = t.features) -> FromClause:
+    """features -> series -> observations: one row per observed (series, time). `features`
+    may be the table joined to more (see `JsonSql.once_per_row_of`)."""
+    s, o = t.series, t.observations
+    return features.join(s, s.c.feature_id == t.features.c.id).join(o, o.c.series_id == s.c.id)
 
 
-def rows(source: Source, where: Filter, *columns: Any) -> Select[Any]:
+def rows(
+    source: Source, where: Filter, *columns: Any, features: FromClause = t.features
+) -> Select[Any]:
     """`columns` of the rows of the documents passing `where` (one per observed series on an
     observations dataset: every row of a document passes or fails together)."""
     passing = compile_filter(source, where)
     if source.time is None:
-        return select(*columns).where(t.features.c.dataset_id == source.dataset.id, passing)
+        return (
+            select(*columns)
+            .select_from(features)
+            .where(t.features.c.dataset_id == source.dataset.id, passing)
+        )
     return (
         select(*columns)
-        .select_from(observed_rows())
+        .select_from(observed_rows(features))
         .where(t.series.c.dataset_id == source.dataset.id, passing)
     )
 

@@ -26,8 +26,11 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.expression import FromClause, TableClause
 
 from geoseries.store.text_fold import ACCENTED, FOLD_FUNCTION, PLAIN
 
@@ -141,6 +144,14 @@ class JsonSql(ABC):
     def group_value(self, keys: Sequence[Any]) -> object:
         """The value whose `group_keys` were read as `keys`."""
         return decode(RANK_KINDS[keys[0]], keys[-1])
+
+    def once_per_row_of(
+        self, table: TableClause, columns: Sequence[Label[Any]]
+    ) -> tuple[list[ColumnElement[Any]], FromClause]:
+        """`columns` (expressions on `table`'s columns) computed once per row of `table`, not
+        once per row of what `table` is joined to, and what to select them from in its place.
+        SQLite has no LATERAL: the columns as they are, from `table`."""
+        return list(columns), table
 
 
 def decode(kind: str | None, value: object) -> object:
@@ -260,3 +271,12 @@ class PostgresJson(JsonSql):
     def number_value(self, number: ColumnElement[Any]) -> ColumnElement[Any]:
         """float8 as text is the shortest text that reads back as the same double (PG 12+)."""
         return cast(number, Text)
+
+    def once_per_row_of(
+        self, table: TableClause, columns: Sequence[Label[Any]]
+    ) -> tuple[list[ColumnElement[Any]], FromClause]:
+        """A LATERAL subquery on `table`: a station's week, grouped by a property, computed the
+        group keys on each of its 2,000 rows and sorted by them (bench/kano_queries.py).
+        OFFSET 0 keeps the planner from pulling the expressions back up into the join."""
+        per_row = select(*columns).correlate(table).offset(0).lateral(f"{table.name}_once")
+        return [per_row.c[column.name] for column in columns], table.join(per_row, true())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from time import monotonic
 
 import psycopg
 from sqlalchemy import (
@@ -28,6 +29,8 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import ValidationFailed
@@ -57,6 +60,8 @@ UPSERT_STAGE = (
     "ON CONFLICT (series_id, time) DO UPDATE "
     "SET value = excluded.value, raw_value = excluded.raw_value"
 )
+IDLE_PING_SECONDS = 5.0
+"""A pooled connection idle for longer is pinged before use (see `_ping_idle`)."""
 PLACEHOLDERS = "placeholders"
 """`Connection.info` entry: placeholder -> series id, for the COPY loop (see write_resolving)."""
 
@@ -67,9 +72,8 @@ def postgres_engine(url: str) -> Engine:
     )
     # LIFO: consecutive requests reuse the same warm connections, on which psycopg prepares
     # repeated statements (after 5 uses), so PostgreSQL stops planning them every time.
-    engine = create_engine(
-        driver_url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_use_lifo=True
-    )
+    engine = create_engine(driver_url, pool_size=10, max_overflow=10, pool_use_lifo=True)
+    _ping_idle(engine)
 
     @event.listens_for(engine, "connect")
     def _create_stage(dbapi_conn: psycopg.Connection[object], _record: object) -> None:
@@ -82,9 +86,37 @@ def postgres_engine(url: str) -> Engine:
     return engine
 
 
+def _ping_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle a while.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: a round trip per statement of a
+    request. A connection used moments ago is alive unless the server went away just then, and
+    that disconnect invalidates the whole pool at once (one request answers 503).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_conn: object, record: ConnectionPoolEntry) -> None:
+        record.info["used_at"] = monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry, _proxy: object) -> None:
+        if monotonic() - record.info.get("used_at", 0.0) <= IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except psycopg.Error as error:  # the pool replaces the connection and tries again
+            raise exc.DisconnectionError(str(error)) from error
+
+
 class PostgisStore(SqlStore):
     backend = "postgresql"
     json_sql = PostgresJson()
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        # One statement needs no transaction: autocommit saves the BEGIN and ROLLBACK round
+        # trips around each lookup (a dataset, a token's revocation, a page's count).
+        self._lookups = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def _insert(self, table: Table) -> Insert:
         return pg_insert(table)

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    FromClause,
     Integer,
+    Label,
     Row,
     Select,
     and_,
@@ -81,15 +83,26 @@ def statement(
     return select(selected).order_by(*groups, selected.c.e, time, selected.c.fid)
 
 
-def _group_columns(source: Source, group_by: Sequence[str]) -> list[ColumnElement[Any]]:
+def _group_columns(source: Source, group_by: Sequence[str]) -> list[Label[Any]]:
     """Per `group_by` property of the feature, its group keys `g<n>_<i>` (see
     `JsonSql.group_keys`)."""
-    columns: list[ColumnElement[Any]] = []
+    columns: list[Label[Any]] = []
     for n, name in enumerate(group_by):
         ref = source.json_sql.lookup(t.features.c.properties, (name,))
         keys = source.json_sql.group_keys(ref)
         columns += [key.label(f"g{n}_{i}") for i, key in enumerate(keys)]
     return columns
+
+
+def _per_feature_groups(
+    source: Source, group_by: Sequence[str]
+) -> tuple[list[ColumnElement[Any]], FromClause]:
+    """The group keys computed once per feature where the backend can, and the FROM clause
+    to use in place of `features` (see `JsonSql.once_per_row_of`)."""
+    columns = _group_columns(source, group_by)
+    if not columns:
+        return [], t.features
+    return source.json_sql.once_per_row_of(t.features, columns)
 
 
 def _element_index(elements: Sequence[str]) -> ColumnElement[Any]:
@@ -104,18 +117,20 @@ def _variables(elements: Sequence[str]) -> list[str]:
 def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> list[Select[Any]]:
     """Every observed point of each variable, and each document's geometry."""
     f, s, o = t.features.c, t.series.c, t.observations.c
-    groups = _group_columns(source, query.group_by)
     parts = []
     if variables := _variables(elements):
+        groups, features = _per_feature_groups(source, query.group_by)
         columns = [_element_index(elements).label("e"), f.id.label("fid"), o.time.label("tm")]
-        found = rows(source, query.where, *groups, *columns, o.value.label("val"))
+        found = rows(
+            source, query.where, *groups, *columns, o.value.label("val"), features=features
+        )
         parts.append(found.where(s.variable.in_(variables)))
-    if GEOMETRY in elements:
+    if GEOMETRY in elements:  # grouped by document: keys depending only on features' columns
         position = literal(elements.index(GEOMETRY), Integer).label("e")
         found = documents(
             source,
             query.where,
-            *groups,
+            *_group_columns(source, query.group_by),
             position,
             f.id.label("fid"),
             o.time.label("tm"),
@@ -129,10 +144,10 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     """Per series, its first time passing the filter (one seek) and the value then; for the
     geometry, the first time of each series of a feature with a geometry."""
     f, s = t.features.c, t.series.c
-    groups = _group_columns(source, query.group_by)
+    groups, features = _per_feature_groups(source, query.group_by)
     base = (
         select(*groups, f.id.label("fid"), s.id.label("sid"), *feature_json_columns())
-        .select_from(t.features.join(t.series, s.feature_id == f.id))
+        .select_from(features.join(t.series, s.feature_id == f.id))
         .where(s.dataset_id == source.dataset.id)
         .add_columns(_first_time(source, query).label("tm"))
     )

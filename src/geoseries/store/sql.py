@@ -64,6 +64,8 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._lookups = engine
+        """Connections for one-statement reads (a backend may run them without a transaction)."""
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="geoseries-reader")
         """Runs reads alongside the request's thread, e.g. a page's count while it renders."""
 
@@ -331,15 +333,15 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
 
     # -- read helpers --------------------------------------------------------------------------
     def _one(self, query: Any) -> Row[Any] | None:
-        with translated(), self.engine.connect() as conn:
+        with translated(), self._lookups.connect() as conn:
             return conn.execute(query).first()
 
     def _all(self, query: Any) -> list[Row[Any]]:
-        with translated(), self.engine.connect() as conn:
+        with translated(), self._lookups.connect() as conn:
             return list(conn.execute(query).all())  # all(): one fetchall, not a fetch per row
 
     def _scalar(self, query: Any) -> Any:
-        with translated(), self.engine.connect() as conn:
+        with translated(), self._lookups.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def _stream(self, query: Any) -> Iterator[Row[Any]]:
