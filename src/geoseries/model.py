@@ -81,6 +81,9 @@ class Dataset:
     organization_id: int | None
     public: bool
     created_at: int
+    stored_variables: frozenset[str] = frozenset()
+    """The variables the dataset has series of (or had: the set never shrinks). A property of
+    that name in a document is an observed value."""
 
     @property
     def holds_observations(self) -> bool:

@@ -198,3 +198,16 @@ def test_a_dataset_by_row_id(store: Store) -> None:
     assert store.get_dataset_by_id(created.id) == created
     with pytest.raises(NotFound):
         store.get_dataset_by_id(created.id + 1000)
+
+
+def test_a_dataset_lists_the_variables_it_has_series_of(store: Store) -> None:
+    stations(store)
+    hydro = observations(store)
+    assert hydro.stored_variables == frozenset()
+    write(store, hydro, [ObservationInput("A", "H", 0, 1.0), ObservationInput("B", "Q", 0, 2.0)])
+    write(store, hydro, [ObservationInput("C", "H", 0, 3.0)])  # H again: listed once
+    assert store.get_dataset(hydro.name).stored_variables == {"H", "Q"}
+    assert {d.name: d.stored_variables for d in store.list_datasets()}[hydro.name] == {"H", "Q"}
+    assert table_count(store, t.dataset_variables) == 2
+    store.delete_dataset(hydro.name)
+    assert table_count(store, t.dataset_variables) == 0

@@ -187,7 +187,7 @@ def hydro(store: Store, sites: Dataset) -> Dataset:
             ObservationInput("text", "v", WHEN + 60_000, 99.0),
         ],
     )
-    return dataset
+    return store.get_dataset(dataset.name)  # read again: now with its stored variables
 
 
 def feature_id(store: Store, dataset: Dataset, key: str) -> int:
@@ -230,6 +230,7 @@ def test_a_property_path_under_a_variable_reads_the_feature(store: Store, sites:
     dataset = observations(store)
     write(store, dataset, [ObservationInput("num", "deep", WHEN, 1.0)])
     write(store, dataset, [ObservationInput("num", "H", WHEN + 1, 1.0)])
+    dataset = store.get_dataset(dataset.name)
     found: Any = ids(store, dataset, Compare(Property("deep", ("a",)), Op.EQ, 1.0))
     num = feature_id(store, sites, "num")
     assert found == [observation_document_id(num, WHEN + 1)]

@@ -66,7 +66,7 @@ def hydro(store: Store, sites: Dataset) -> Dataset:
             ObservationInput("new", "H", T, 5.0),  # a feature created without geometry
         ],
     )
-    return dataset
+    return store.get_dataset(dataset.name)  # read again: now with its stored variables
 
 
 def fid(store: Store, dataset: Dataset, key: str) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from geoseries.errors import ValidationFailed
 from geoseries.geometry import point
-from geoseries.model import FeatureInput
+from geoseries.model import FeatureInput, ObservationInput
 from geoseries.store import Store, open_store
 from geoseries.store.migrate import (
     HEAD,
@@ -22,7 +22,7 @@ from geoseries.store.migrate import (
 from geoseries.store.sql import SqlStore
 from geoseries.store.sqlite import sqlite_engine
 from tests import services
-from tests.store.helpers import stations, write_features
+from tests.store.helpers import observations, stations, write, write_features
 
 
 def test_schema_is_current_and_reopening_is_harmless(store: Store, database_url: str) -> None:
@@ -152,3 +152,19 @@ def test_unreadable_geojson_is_a_validation_error(postgis: SqlStore) -> None:
         )
     assert caught.value.field == "geometry"
     assert postgis.count_features(dataset) == 0
+
+
+def test_the_stored_variables_migration_lists_existing_series(database_url: str) -> None:
+    store = open_store(database_url)
+    assert isinstance(store, SqlStore)
+    try:
+        stations(store)
+        hydro = observations(store)
+        write(
+            store, hydro, [ObservationInput("A", "H", 0, 1.0), ObservationInput("A", "Q", 0, 2.0)]
+        )
+        downgrade(store.engine, "0004")  # series written before the table existed
+        ensure_current(store.engine)
+        assert store.get_dataset(hydro.name).stored_variables == {"H", "Q"}
+    finally:
+        store.close()

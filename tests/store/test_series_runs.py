@@ -41,7 +41,7 @@ def hydro(store: Store) -> Dataset:
             ObservationInput("C1", "H", T + 5, 5.0),
         ],
     )
-    return dataset
+    return store.get_dataset(dataset.name)  # read again: now with its stored variables
 
 
 def all_points(store: Store, dataset: Dataset, query: SeriesQuery) -> list[SeriesPoint]:

@@ -52,13 +52,11 @@ if TYPE_CHECKING:
 
 
 def source_of(store: SqlStore, dataset: Dataset) -> Source:
-    """How the dataset's documents read in SQL (one small query for its variables)."""
+    """How the dataset's documents read in SQL."""
     if not dataset.holds_observations:
         return Source(dataset, store.json_sql, store._bbox_union, None)
-    s = t.series.c
-    query = select(s.variable).distinct().where(s.dataset_id == dataset.id)
-    variables = frozenset(row[0] for row in store._all(query))
-    return Source(dataset, store.json_sql, store._bbox_union, t.observations.c.time, variables)
+    time = t.observations.c.time
+    return Source(dataset, store.json_sql, store._bbox_union, time, dataset.stored_variables)
 
 
 def observed_rows(features: FromClause = t.features) -> FromClause:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
     Boolean,
     ColumnElement,
     Float,
@@ -117,6 +118,10 @@ class JsonSql(ABC):
         """Each backend's own SQL."""
 
     @abstractmethod
+    def collected(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """An aggregate: the group's `text` values as a list (None or [] for no rows)."""
+
+    @abstractmethod
     def position(self, haystack: ColumnElement[Any], needle: str) -> ColumnElement[Any]:
         """Each backend's own SQL."""
 
@@ -208,6 +213,9 @@ class SqliteJson(JsonSql):
             return and_(ref.json_type == "text", ref.value == value)
         return and_(ref.json_type.in_(("integer", "real")), ref.value == float(value))
 
+    def collected(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.json_group_array(text, type_=JSON)
+
     def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
         return getattr(func, FOLD_FUNCTION)(text, int(case_sensitive))  # type: ignore[no-any-return]
 
@@ -257,6 +265,9 @@ class PostgresJson(JsonSql):
 
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         return text.collate("C")
+
+    def collected(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.array_agg(text)
 
     def fold(self, text: ColumnElement[Any], *, case_sensitive: bool) -> ColumnElement[Any]:
         plain = func.translate(text, ACCENTED, PLAIN, type_=Text)

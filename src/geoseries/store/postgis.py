@@ -35,6 +35,7 @@ from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import ValidationFailed
 from geoseries.model import BBox, ObservationValues
+from geoseries.store import pg_stream
 from geoseries.store.errors import translated
 from geoseries.store.json_sql import PostgresJson
 from geoseries.store.sql import SqlStore
@@ -67,9 +68,8 @@ PLACEHOLDERS = "placeholders"
 
 
 def postgres_engine(url: str) -> Engine:
-    driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
-        "postgres://", "postgresql+psycopg://", 1
-    )
+    driver = f"postgresql+{pg_stream.DRIVER}://"
+    driver_url = url.replace("postgresql://", driver, 1).replace("postgres://", driver, 1)
     # LIFO: consecutive requests reuse the same warm connections, on which psycopg prepares
     # repeated statements (after 5 uses), so PostgreSQL stops planning them every time.
     engine = create_engine(driver_url, pool_size=10, max_overflow=10, pool_use_lifo=True)
@@ -115,8 +115,10 @@ class PostgisStore(SqlStore):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         # One statement needs no transaction: autocommit saves the BEGIN and ROLLBACK round
-        # trips around each lookup (a dataset, a token's revocation, a page's count).
+        # trips around each lookup (a dataset, a token's revocation, a page's count) and each
+        # streamed read (see pg_stream).
         self._lookups = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._streams = self._lookups
 
     def _insert(self, table: Table) -> Insert:
         return pg_insert(table)

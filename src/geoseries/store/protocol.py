@@ -177,7 +177,11 @@ class Store(Protocol):
     # Datasets
     def create_dataset(self, spec: DatasetSpec) -> Dataset: ...
 
-    def get_dataset(self, name: str) -> Dataset: ...
+    def get_dataset(self, name: str) -> Dataset:
+        """The dataset as it is now. Document reads take it as read here: its
+        `stored_variables` say which properties are observed values, so read it again after
+        writing a variable it did not have."""
+        ...
 
     def get_dataset_by_id(self, dataset_id: int) -> Dataset:
         """The dataset with this row id (e.g. the stations an observations dataset links to)."""

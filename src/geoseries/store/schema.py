@@ -156,6 +156,16 @@ series = Table(
     Column("unit", String(60), nullable=True),
 )
 
+dataset_variables = Table(
+    "dataset_variables",
+    metadata,
+    Column("dataset_id", Id, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column("variable", String(120), primary_key=True),
+)
+"""Every variable a dataset has had series of: kept with the series by the writer, read with
+the dataset (so a query knows which properties are observed values without scanning series).
+It never shrinks: a variable whose series are gone reads as unobserved, which it is."""
+
 observations = Table(
     "observations",
     metadata,

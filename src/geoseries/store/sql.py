@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    Select,
     Table,
     and_,
     delete,
@@ -66,6 +67,8 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
         self.engine = engine
         self._lookups = engine
         """Connections for one-statement reads (a backend may run them without a transaction)."""
+        self._streams = engine
+        """Connections for streamed reads (`_stream_batches`)."""
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="geoseries-reader")
         """Runs reads alongside the request's thread, e.g. a page's count while it renders."""
 
@@ -173,13 +176,23 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
         return self._dataset_where(t.datasets.c.id == dataset_id, "the dataset does not exist")
 
     def _dataset_where(self, condition: ColumnElement[bool], missing: str) -> Dataset:
-        row = self._one(select(t.datasets).where(condition))
+        row = self._one(self._datasets().where(condition))
         if row is None:
             raise NotFound(missing, field="dataset")
         return _dataset(row)
 
     def list_datasets(self) -> list[Dataset]:
-        return [_dataset(r) for r in self._all(select(t.datasets).order_by(t.datasets.c.name))]
+        return [_dataset(r) for r in self._all(self._datasets().order_by(t.datasets.c.name))]
+
+    def _datasets(self) -> Select[Any]:
+        """Datasets with their stored variables (one query: read on every request)."""
+        v = t.dataset_variables.c
+        stored = (
+            select(self.json_sql.collected(v.variable))
+            .where(v.dataset_id == t.datasets.c.id)
+            .scalar_subquery()
+        )
+        return select(t.datasets, stored.label("stored_variables"))
 
     def delete_dataset(self, name: str) -> None:
         dataset = self.get_dataset(name)
@@ -345,13 +358,13 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
             return conn.execute(query).scalar_one()
 
     def _stream(self, query: Any) -> Iterator[Row[Any]]:
-        """Rows from a server-side cursor: memory stays flat with result size."""
+        """Rows streamed: memory stays flat with result size."""
         for batch in self._stream_batches(query):  # a list per fetch, not a call per row
             yield from batch
 
     def _stream_batches(self, query: Any) -> Iterator[Sequence[Row[Any]]]:
-        """The rows of `query` in lists of up to 2,000, from a server-side cursor."""
-        with translated(), self.engine.connect() as conn:
+        """The rows of `query` in lists of up to 2,000, streamed: memory stays flat."""
+        with translated(), self._streams.connect() as conn:
             yield from conn.execution_options(yield_per=2000).execute(query).partitions()
 
 
@@ -367,4 +380,5 @@ def _dataset(row: Row[Any]) -> Dataset:
         organization_id=row.organization_id,
         public=bool(row.public),
         created_at=row.created_at,
+        stored_variables=frozenset(row.stored_variables or ()),
     )

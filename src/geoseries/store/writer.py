@@ -176,6 +176,11 @@ class SqlWriter:
             insert = self.store._insert(t.series).on_conflict_do_nothing()  # type: ignore[attr-defined]
             rows = [{"dataset_id": dataset_id, "feature_id": f, "variable": v} for f, v in missing]
             self.conn.execute(insert, rows)
+            listed = self.store._insert(t.dataset_variables).on_conflict_do_nothing()  # type: ignore[attr-defined]
+            variables = sorted({v for _, v in missing})
+            self.conn.execute(
+                listed, [{"dataset_id": dataset_id, "variable": v} for v in variables]
+            )
             self._learn_series(dataset_id, {fid: by_feature[fid] for fid, _ in missing})
 
     def _learn_series(self, dataset_id: int, by_feature: Mapping[int, str]) -> None:
