@@ -9,6 +9,7 @@ from geoseries.geometry import point
 from geoseries.model import Dataset, FeatureInput, ObservationInput
 from geoseries.queries import SeriesPoint, SeriesQuery, observation_document_id
 from geoseries.store import Store
+from geoseries.store.documents_source import FeatureJson
 from tests.store.helpers import at, observations, stations, write, write_features
 
 T = 1_700_000_000_000
@@ -170,3 +171,22 @@ def test_runs_are_a_feature_s_consecutive_points(store: Store, hydro: Dataset) -
         ("A2", [T + 1]),
         ("A1", [T + 2]),
     ]
+
+
+def test_features_json_stays_right_across_batches_and_cache_clears(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3,000 rows come in two batches; with a cache of 2 features it is cleared on each one,
+    while the run crossing the batches is still open."""
+    monkeypatch.setattr(FeatureJson, "LIMIT", 2)
+    sites = stations(store)
+    codes = [f"S{n:02}" for n in range(30)]
+    write_features(store, sites, [at(code, n, n, code=code) for n, code in enumerate(codes)])
+    dataset = observations(store)
+    write(store, dataset, [ObservationInput(c, "H", T + i, 1.0) for c in codes for i in range(100)])
+    runs = list(
+        store.series_runs(store.get_dataset(dataset.name), SeriesQuery(("H",), group_by=("code",)))
+    )
+    assert {run.group[0] for run in runs} == set(codes)
+    assert all(run.properties == {"code": run.group[0]} for run in runs)
+    assert sum(len(run.times) for run in runs) == 3000

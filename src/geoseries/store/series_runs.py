@@ -11,8 +11,9 @@ correlated `ORDER BY time LIMIT 1`, and Python keeps the first point of each (gr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from itertools import groupby
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -62,12 +63,16 @@ def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterat
     stmt = statement(source, query, elements, first_only=first_only)
     names = list(stmt.selected_columns.keys())
     batches = store._stream_batches(stmt)
+    fid = names.index("fid")
+    describe: Callable[[Row[Any]], Described]
     if first_only:  # a row per series: each carries its feature's JSON
-        at = names.index
-        found = _carried(batches, at("fid"), at("geometry"), at("properties"))
+        describe = _carried(fid, names.index("geometry"), names.index("properties"))
+        rows = chain.from_iterable(batches)
     else:  # many rows per feature: its JSON is fetched once
-        found = _fetched(store, batches, names.index("fid"))
-    yield from _runs(found, names, source.json_sql, elements, first_only)
+        known: dict[int, Described] = {}
+        rows = chain.from_iterable(_prefetched(store, batches, fid, known))
+        describe = partial(_known, known, fid)
+    yield from _runs(rows, names, source.json_sql, elements, first_only, describe)
 
 
 def statement(
@@ -200,42 +205,53 @@ Described = tuple[JSONObject | None, JSONObject]
 """A feature's decoded geometry and properties."""
 
 
-def _carried(
-    batches: Iterator[Sequence[Row[Any]]], fid_at: int, geometry_at: int, properties_at: int
-) -> Iterator[tuple[Row[Any], Described]]:
-    """Each row with its feature's geometry and properties, read from its own columns."""
+def _carried(fid_at: int, geometry_at: int, properties_at: int) -> Callable[[Row[Any]], Described]:
+    """A row's feature's geometry and properties, read from its own columns."""
     feature_json = FeatureJson()
-    for batch in batches:
-        for row in batch:
-            yield row, feature_json(row[fid_at], row[geometry_at], row[properties_at])
+
+    def describe(row: Row[Any]) -> Described:
+        return feature_json(row[fid_at], row[geometry_at], row[properties_at])
+
+    return describe
 
 
-def _fetched(
-    store: SqlStore, batches: Iterator[Sequence[Row[Any]]], fid_at: int
-) -> Iterator[tuple[Row[Any], Described]]:
-    """Each row with its feature's geometry and properties, fetched once per feature for a
-    whole batch of rows: carrying every feature's JSON on each of its rows cost more than
-    the rows (PostgreSQL turned jsonb into text 2,000 times for one station's week)."""
-    known: dict[int, Described] = {}
+def _known(known: dict[int, Described], fid_at: int, row: Row[Any]) -> Described:
+    return known[row[fid_at]]
+
+
+def _prefetched(
+    store: SqlStore, batches: Iterator[Sequence[Row[Any]]], fid_at: int, known: dict[int, Described]
+) -> Iterator[Sequence[Row[Any]]]:
+    """The batches, each once `known` holds its features' geometry and properties: fetched
+    once per feature for a whole batch of rows, because carrying every feature's JSON on each
+    of its rows cost more than the rows (PostgreSQL turned jsonb into text 2,000 times for one
+    station's week). Bounded: when `known` grows too large it keeps only the feature of the
+    previous batch's last row, whose run may still be open."""
+    open_run: dict[int, Described] = {}
     for batch in batches:
         if len(known) > FeatureJson.LIMIT:
             known.clear()
+            known.update(open_run)
         missing = {row[fid_at] for row in batch} - known.keys()
         if missing:
             known.update(features_json(store, missing))
-        for row in batch:
-            yield row, known[row[fid_at]]
+        if batch:
+            last = batch[-1][fid_at]
+            open_run = {last: known[last]}
+        yield batch
 
 
 def _runs(
-    found: Iterator[tuple[Row[Any], Described]],
+    rows: Iterator[Row[Any]],
     names: Sequence[str],
     json_sql: JsonSql,
     elements: Sequence[str],
     first_only: bool,
+    describe: Callable[[Row[Any]], Described],
 ) -> Iterator[SeriesRun]:
     """Rows -> runs. Hot: a week of two variables is thousands of rows, cut into runs by
-    C-level keys (positional), a run's times and values being columns of its rows."""
+    C-level keys (positional), a run's times and values being columns of its rows; the
+    feature's JSON is looked up once per run."""
     at = {name: index for index, name in enumerate(names)}
     keys_at: dict[str, list[int]] = {}  # per group_by property, where its group keys are
     for name, index in at.items():
@@ -251,10 +267,12 @@ def _runs(
         row_key = itemgetter(*raw_at, e, fid) if keys_at else itemgetter(fid, tm, e)
     previous_raw: tuple[object, ...] | None = None
     group: tuple[object, ...] = ()
-    for _, run in groupby(found, lambda pair: row_key(pair[0])):
-        pairs = list(run)
-        head, (geometry, properties) = pairs[0]
-        members = [head] if first_only else [row for row, _ in pairs]
+    for _, run in groupby(rows, row_key):
+        members = list(run)
+        head = members[0]
+        if first_only:
+            members = [head]
+        geometry, properties = describe(head)
         feature_id, time, element = head[fid], head[tm], elements[head[e]]
         if keys_at:
             raw = tuple(head[i] for i in raw_at)
