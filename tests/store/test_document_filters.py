@@ -234,3 +234,37 @@ def test_a_property_path_under_a_variable_reads_the_feature(store: Store, sites:
     found: Any = ids(store, dataset, Compare(Property("deep", ("a",)), Op.EQ, 1.0))
     num = feature_id(store, sites, "num")
     assert found == [observation_document_id(num, WHEN + 1)]
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (Compare(Property("code"), Op.EQ, "x"), ["plain"]),  # not in an array, not nested
+        (Not(Compare(Property("code"), Op.EQ, "x")), ["array", "nested", "other", "true"]),
+        (Compare(Property("code"), Op.EQ, True), ["true"]),
+        (Compare(Property("code"), Op.EQ, "y"), []),
+        (Compare(Property("code", ("k",)), Op.EQ, "x"), ["nested"]),
+        (
+            AnyOf((Compare(Property("code"), Op.EQ, "x"), Exists(Property("other")))),
+            ["other", "plain"],
+        ),
+    ],
+)
+def test_equality_on_strings_and_booleans_is_exact(
+    store: Store, where: Filter, expected: list[str]
+) -> None:
+    """PostgreSQL narrows these with a containment test its GIN index answers: it must not
+    change what matches (an array holding the value, a nested object, another type)."""
+    dataset = stations(store)
+    write_features(
+        store,
+        dataset,
+        [
+            FeatureInput("plain", None, {"code": "x"}),
+            FeatureInput("array", None, {"code": ["x"]}),
+            FeatureInput("nested", None, {"code": {"k": "x"}}),
+            FeatureInput("true", None, {"code": True}),
+            FeatureInput("other", None, {"other": "x"}),
+        ],
+    )
+    assert sorted(ids(store, dataset, where)) == expected

@@ -135,7 +135,8 @@ def _compare(source: Source, field: Any, op: Op, value: Scalar) -> ColumnElement
     if isinstance(value, Instant):
         value = format_time(value.ms)
     if op is Op.EQ and (equal := source.json_sql.equals(ref, value)) is not None:
-        return _known(equal)
+        narrowed = source.json_sql.containing(ref, value)  # outside IS TRUE, for the index
+        return _known(equal) if narrowed is None else and_(narrowed, _known(equal))
     if isinstance(value, bool):
         kind = "true" if value else "false"
         return _known(and_(ref.kind.in_(("true", "false")), compare(ref.kind, kind)))

@@ -73,6 +73,10 @@ class JsonRef:
     `kind` (one simple CASE on the backend's own type name instead of one test per kind)."""
     json_type: ColumnElement[Any] | None = None
     """SQLite's own `json_type` of the value, for the cheap typed equality of `equals`."""
+    column: ColumnElement[Any] | None = None
+    """The JSON column the value was looked up in, and `path` in it: PostgreSQL's `equals`
+    adds a containment test that its GIN index on the column answers."""
+    path: tuple[str, ...] = ()
 
 
 class JsonSql(ABC):
@@ -111,6 +115,11 @@ class JsonSql(ABC):
 
         Worth it where the planner estimates a plain equality better than a chain of CASEs.
         """
+        return None
+
+    def containing(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:
+        """A test true wherever `ref = value` is (never unknown), which an index can answer:
+        added to the equality to narrow the rows it reads. None where there is none."""
         return None
 
     @abstractmethod
@@ -245,6 +254,8 @@ class PostgresJson(JsonSql):
             number=case((json_type == NUMBER, cast(value, Float))),
             text=case((json_type.in_(TEXT_KINDS), value)),
             node=node,
+            column=column,
+            path=path,
             rank=case(  # a simple CASE: one jsonb_typeof per row, not one per kind
                 {kind: rank for kind, rank in RANKS.items() if kind not in ("true", "false")},
                 value=json_type,
@@ -262,6 +273,16 @@ class PostgresJson(JsonSql):
             return None
         kind = Boolean if isinstance(value, bool) else Text if isinstance(value, str) else Float
         return ref.node == func.to_jsonb(literal(value, kind), type_=JSONB)
+
+    def containing(self, ref: JsonRef, value: str | float | bool) -> ColumnElement[Any] | None:
+        """`properties @> {"code": v}` for a string or a boolean, which the GIN index on
+        features' properties answers instead of reading every feature. Numbers are left out:
+        `equals` compares the double's 15-digit numeric, this would compare the JSON text's.
+        Top-level keys only: deeper, a key may be an array's index, which containment is not."""
+        if ref.column is None or len(ref.path) != 1 or not isinstance(value, str | bool):
+            return None
+        document = cast(literal(orjson.dumps({ref.path[0]: value}).decode(), Text), JSONB)
+        return ref.column.op("@>")(document)
 
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         return text.collate("C")
