@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Row, Table, delete, select
+from sqlalchemy import Connection, Row, Table, bindparam, delete, select
 from sqlalchemy.sql.dml import Insert
 
 from geoseries.errors import NotAuthenticated, NotFound
@@ -25,11 +25,11 @@ class _Sql(Protocol):
 
     def _write(self, fn: Callable[[Connection], T], conflict: str = ...) -> T: ...
 
-    def _one(self, query: Any) -> Row[Any] | None: ...
+    def _one(self, query: Any, params: dict[str, Any] | None = None) -> Row[Any] | None: ...
 
-    def _all(self, query: Any) -> list[Row[Any]]: ...
+    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Row[Any]]: ...
 
-    def _scalar(self, query: Any) -> Any: ...
+    def _scalar(self, query: Any, params: dict[str, Any] | None = None) -> Any: ...
 
 
 class AccountQueries:
@@ -187,8 +187,10 @@ class AccountQueries:
         self._write(insert)
 
     def is_token_revoked(self: _Sql, jti: str) -> bool:
-        query = select(t.revoked_tokens.c.jti).where(t.revoked_tokens.c.jti == jti)
-        return self._one(query) is not None
+        return self._one(_REVOKED, {"jti": jti}) is not None  # every request with a token
+
+
+_REVOKED = select(t.revoked_tokens.c.jti).where(t.revoked_tokens.c.jti == bindparam("jti"))
 
 
 KEY_IN_USE = "this API key is already in use: give another one, or none for a random key"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, case, func, select
+from sqlalchemy import ColumnElement, FromClause, Select, bindparam, case, func, select
 
 from geoseries.errors import NotFound
 from geoseries.filters import (
@@ -176,14 +176,18 @@ def features_json(
     store: SqlStore, feature_ids: set[int]
 ) -> dict[int, tuple[JSONObject | None, JSONObject]]:
     """Decoded (geometry, properties) of features by row id."""
-    f = t.features.c
     feature_json = FeatureJson()
     found: dict[int, tuple[JSONObject | None, JSONObject]] = {}
     for chunk in chunks(sorted(feature_ids)):
-        query = select(f.id, *feature_json_columns()).where(f.id.in_(chunk))
-        for row in store._all(query):
+        for row in store._all(FEATURES_JSON, {"ids": chunk}):
             found[row.id] = feature_json(row.id, row.geometry, row.properties)
     return found
+
+
+FEATURES_JSON = select(t.features.c.id, *feature_json_columns()).where(
+    t.features.c.id.in_(bindparam("ids", expanding=True))
+)
+"""Built once, so SQLAlchemy finds it in its statement cache without building its key."""
 
 
 def _values(variables: Sequence[str]) -> list[ColumnElement[Any]]:

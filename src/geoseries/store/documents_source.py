@@ -101,10 +101,17 @@ class Source:
         return [f.key] if self.time is None else [self.time, f.id]
 
 
+FEATURE_JSON_COLUMNS = (
+    cast(t.features.c.geometry, Text).label("geometry"),
+    cast(t.features.c.properties, Text).label("properties"),
+)
+"""Built once: each new `Text()` cost SQLAlchemy an introspection of the type to find the
+statement's cache key."""
+
+
 def feature_json_columns() -> list[ColumnElement[Any]]:
     """The feature's geometry and properties as JSON text, for `FeatureJson` to decode."""
-    f = t.features.c
-    return [cast(f.geometry, Text).label("geometry"), cast(f.properties, Text).label("properties")]
+    return list(FEATURE_JSON_COLUMNS)
 
 
 class FeatureJson:

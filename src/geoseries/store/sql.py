@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -170,29 +172,36 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
         return stations.id
 
     def get_dataset(self, name: str) -> Dataset:
-        return self._dataset_where(t.datasets.c.name == name, f"dataset {name!r} does not exist")
+        return self._dataset_where("name", name, f"dataset {name!r} does not exist")
 
     def get_dataset_by_id(self, dataset_id: int) -> Dataset:
-        return self._dataset_where(t.datasets.c.id == dataset_id, "the dataset does not exist")
+        return self._dataset_where("id", dataset_id, "the dataset does not exist")
 
-    def _dataset_where(self, condition: ColumnElement[bool], missing: str) -> Dataset:
-        row = self._one(self._datasets().where(condition))
+    def _dataset_where(self, column: str, value: object, missing: str) -> Dataset:
+        row = self._one(self._datasets[column], {"value": value})
         if row is None:
             raise NotFound(missing, field="dataset")
         return _dataset(row)
 
     def list_datasets(self) -> list[Dataset]:
-        return [_dataset(r) for r in self._all(self._datasets().order_by(t.datasets.c.name))]
+        return [_dataset(r) for r in self._all(self._datasets[""])]
 
-    def _datasets(self) -> Select[Any]:
-        """Datasets with their stored variables (one query: read on every request)."""
+    @cached_property
+    def _datasets(self) -> dict[str, Select[Any]]:
+        """Datasets with their stored variables, all ("") or by `name` or `id` (a parameter
+        `value`): one query read on every request, built once."""
         v = t.dataset_variables.c
         stored = (
             select(self.json_sql.collected(v.variable))
             .where(v.dataset_id == t.datasets.c.id)
             .scalar_subquery()
         )
-        return select(t.datasets, stored.label("stored_variables"))
+        every = select(t.datasets, stored.label("stored_variables"))
+        by = {
+            column: every.where(t.datasets.c[column] == bindparam("value"))
+            for column in ("name", "id")
+        }
+        return {"": every.order_by(t.datasets.c.name), **by}
 
     def delete_dataset(self, name: str) -> None:
         dataset = self.get_dataset(name)
@@ -345,17 +354,19 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
         self._write(insert)
 
     # -- read helpers --------------------------------------------------------------------------
-    def _one(self, query: Any) -> Row[Any] | None:
+    def _one(self, query: Any, params: dict[str, Any] | None = None) -> Row[Any] | None:
         with translated(), self._lookups.connect() as conn:
-            return conn.execute(query).first()
+            return conn.execute(query, params).first()
 
-    def _all(self, query: Any) -> list[Row[Any]]:
+    def _all(self, query: Any, params: dict[str, Any] | None = None) -> list[Row[Any]]:
         with translated(), self._lookups.connect() as conn:
-            return list(conn.execute(query).all())  # all(): one fetchall, not a fetch per row
+            return list(
+                conn.execute(query, params).all()
+            )  # all(): one fetchall, not a fetch per row
 
-    def _scalar(self, query: Any) -> Any:
+    def _scalar(self, query: Any, params: dict[str, Any] | None = None) -> Any:
         with translated(), self._lookups.connect() as conn:
-            return conn.execute(query).scalar_one()
+            return conn.execute(query, params).scalar_one()
 
     def _stream(self, query: Any) -> Iterator[Row[Any]]:
         """Rows streamed: memory stays flat with result size."""
