@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -88,31 +88,35 @@ def statement(
     return select(selected).order_by(*groups, selected.c.e, time, selected.c.fid)
 
 
-def _group_columns(source: Source, group_by: Sequence[str]) -> list[Label[Any]]:
+@lru_cache(maxsize=256)
+def _group_columns(json_sql: JsonSql, group_by: tuple[str, ...]) -> tuple[Label[Any], ...]:
     """Per `group_by` property of the feature, its group keys `g<n>_<i>` (see
-    `JsonSql.group_keys`)."""
+    `JsonSql.group_keys`). Cached, as the next two: expressions are immutable, and building
+    them was a good part of a station's week."""
     columns: list[Label[Any]] = []
     for n, name in enumerate(group_by):
-        ref = source.json_sql.lookup(t.features.c.properties, (name,))
-        keys = source.json_sql.group_keys(ref)
+        ref = json_sql.lookup(t.features.c.properties, (name,))
+        keys = json_sql.group_keys(ref)
         columns += [key.label(f"g{n}_{i}") for i, key in enumerate(keys)]
-    return columns
+    return tuple(columns)
 
 
+@lru_cache(maxsize=256)
 def _per_feature_groups(
-    source: Source, group_by: Sequence[str]
+    json_sql: JsonSql, group_by: tuple[str, ...]
 ) -> tuple[list[ColumnElement[Any]], FromClause]:
     """The group keys computed once per feature where the backend can, and the FROM clause
     to use in place of `features` (see `JsonSql.once_per_row_of`)."""
-    columns = _group_columns(source, group_by)
+    columns = _group_columns(json_sql, group_by)
     if not columns:
         return [], t.features
-    return source.json_sql.once_per_row_of(t.features, columns)
+    return json_sql.once_per_row_of(t.features, columns)
 
 
-def _element_index(elements: Sequence[str]) -> ColumnElement[Any]:
+@lru_cache(maxsize=256)
+def _element_index(elements: tuple[str, ...]) -> Label[Any]:
     positions = {e: n for n, e in enumerate(elements) if e != GEOMETRY}
-    return case(positions, value=t.series.c.variable, else_=-1)
+    return case(positions, value=t.series.c.variable, else_=-1).label("e")
 
 
 def _variables(elements: Sequence[str]) -> list[str]:
@@ -124,8 +128,8 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
     f, s, o = t.features.c, t.series.c, t.observations.c
     parts = []
     if variables := _variables(elements):
-        groups, features = _per_feature_groups(source, query.group_by)
-        columns = [_element_index(elements).label("e"), f.id.label("fid"), o.time.label("tm")]
+        groups, features = _per_feature_groups(source.json_sql, tuple(query.group_by))
+        columns = [_element_index(tuple(elements)), f.id.label("fid"), o.time.label("tm")]
         found = rows(
             source, query.where, *groups, *columns, o.value.label("val"), features=features
         )
@@ -135,7 +139,7 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
         found = documents(
             source,
             query.where,
-            *_group_columns(source, query.group_by),
+            *_group_columns(source.json_sql, tuple(query.group_by)),
             position,
             f.id.label("fid"),
             o.time.label("tm"),
@@ -149,7 +153,7 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     """Per series, its first time passing the filter (one seek) and the value then; for the
     geometry, the first time of each series of a feature with a geometry."""
     f, s = t.features.c, t.series.c
-    groups, features = _per_feature_groups(source, query.group_by)
+    groups, features = _per_feature_groups(source.json_sql, tuple(query.group_by))
     base = (
         select(*groups, f.id.label("fid"), s.id.label("sid"), *feature_json_columns())
         .select_from(features.join(t.series, s.feature_id == f.id))
@@ -158,7 +162,7 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     )
     parts = []
     if variables := _variables(elements):
-        index = _element_index(elements).label("e")
+        index = _element_index(tuple(elements))
         parts.append(_valued(base.add_columns(index).where(s.variable.in_(variables))))
     if GEOMETRY in elements:
         position = literal(elements.index(GEOMETRY), Integer).label("e")
