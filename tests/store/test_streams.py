@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from itertools import islice
 
+import pytest
+from sqlalchemy import text
+
+from geoseries.errors import GeoseriesError
 from geoseries.model import ObservationInput
 from geoseries.store import Store
 from geoseries.store.pg_stream import CHUNK_ROWS
+from geoseries.store.sql import SqlStore
 from tests.store.helpers import observations, stations, write
 
 STEPS = 2 * CHUNK_ROWS + 7
@@ -47,3 +52,16 @@ def test_other_reads_run_while_a_stream_is_open(store: Store) -> None:
     assert store.get_dataset(hydro.name).stored_variables == {"H"}  # another connection
     assert first.time == 0
     assert sum(1 for _ in rows) == STEPS - 1
+
+
+def test_errors_raised_while_rows_are_fetched_are_the_stores(store: Store) -> None:
+    """A row can fail as it is computed, after the query started: the error must still be the
+    store's own (mapped to an HTTP status), not the driver's."""
+    assert isinstance(store, SqlStore)
+    failing = text(  # the first row is fine, the second overflows
+        "WITH numbers (x) AS (VALUES (1), (-9223372036854775808)) SELECT abs(x) FROM numbers"
+    )
+    with pytest.raises(GeoseriesError):
+        list(store._stream_tuples(failing))
+    with pytest.raises(GeoseriesError):
+        store._all_tuples(failing)

@@ -148,7 +148,7 @@ def _observation_rows(store: SqlStore, source: Source, query: DocumentQuery) -> 
     """
     assert source.time is not None
     columns = [t.features.c.id, source.time.label("time"), *_values(sorted(source.variables))]
-    return store._all(_paged(documents(source, query.where, *columns), source, query))
+    return store._all_tuples(_paged(documents(source, query.where, *columns), source, query))
 
 
 def _observation_documents(

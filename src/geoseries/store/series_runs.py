@@ -23,7 +23,6 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Label,
-    Row,
     Select,
     and_,
     case,
@@ -51,6 +50,10 @@ GROUP_KEY = re.compile(r"g(\d+)_\d+")
 """The name of a group key column: `g<group_by index>_<key index>`."""
 POINT_COLUMNS = {"e", "fid", "sid", "tm", "geometry", "properties"}
 """The columns of a part that are not group columns."""
+DbRow = Sequence[Any]
+"""A row as the driver gives it (see `SqlStore._stream_tuples`)."""
+Described = tuple[JSONObject | None, JSONObject]
+"""A feature's decoded geometry and properties."""
 
 
 def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterator[SeriesRun]:
@@ -62,9 +65,9 @@ def series_runs(store: SqlStore, dataset: Dataset, query: SeriesQuery) -> Iterat
     first_only = query.first_only and bool(query.group_by)  # else one point per group anyway
     stmt = statement(source, query, elements, first_only=first_only)
     names = list(stmt.selected_columns.keys())
-    batches = store._stream_batches(stmt)
+    batches = store._stream_tuples(stmt)
     fid = names.index("fid")
-    describe: Callable[[Row[Any]], Described]
+    describe: Callable[[DbRow], Described]
     if first_only:  # a row per series: each carries its feature's JSON
         describe = _carried(fid, names.index("geometry"), names.index("properties"))
         rows = chain.from_iterable(batches)
@@ -205,27 +208,26 @@ def _first_time(source: Source, query: SeriesQuery) -> ColumnElement[Any]:
     )
 
 
-Described = tuple[JSONObject | None, JSONObject]
-"""A feature's decoded geometry and properties."""
-
-
-def _carried(fid_at: int, geometry_at: int, properties_at: int) -> Callable[[Row[Any]], Described]:
+def _carried(fid_at: int, geometry_at: int, properties_at: int) -> Callable[[DbRow], Described]:
     """A row's feature's geometry and properties, read from its own columns."""
     feature_json = FeatureJson()
 
-    def describe(row: Row[Any]) -> Described:
+    def describe(row: DbRow) -> Described:
         return feature_json(row[fid_at], row[geometry_at], row[properties_at])
 
     return describe
 
 
-def _known(known: dict[int, Described], fid_at: int, row: Row[Any]) -> Described:
+def _known(known: dict[int, Described], fid_at: int, row: DbRow) -> Described:
     return known[row[fid_at]]
 
 
 def _prefetched(
-    store: SqlStore, batches: Iterator[Sequence[Row[Any]]], fid_at: int, known: dict[int, Described]
-) -> Iterator[Sequence[Row[Any]]]:
+    store: SqlStore,
+    batches: Iterator[Sequence[DbRow]],
+    fid_at: int,
+    known: dict[int, Described],
+) -> Iterator[Sequence[DbRow]]:
     """The batches, each once `known` holds its features' geometry and properties: fetched
     once per feature for a whole batch of rows, because carrying every feature's JSON on each
     of its rows cost more than the rows (PostgreSQL turned jsonb into text 2,000 times for one
@@ -246,12 +248,12 @@ def _prefetched(
 
 
 def _runs(
-    rows: Iterator[Row[Any]],
+    rows: Iterator[DbRow],
     names: Sequence[str],
     json_sql: JsonSql,
     elements: Sequence[str],
     first_only: bool,
-    describe: Callable[[Row[Any]], Described],
+    describe: Callable[[DbRow], Described],
 ) -> Iterator[SeriesRun]:
     """Rows -> runs. Hot: a week of two variables is thousands of rows, cut into runs by
     C-level keys (positional), a run's times and values being columns of its rows; the
