@@ -6,10 +6,6 @@ from fastapi import APIRouter
 
 from geoseries.api.native import auth, datasets, organizations, users
 
-router = APIRouter()
-router.include_router(auth.router)
-router.include_router(datasets.router)
-router.include_router(organizations.router)
-router.include_router(users.router)
+ROUTERS: tuple[APIRouter, ...] = (auth.router, datasets.router, organizations.router, users.router)
 
-__all__ = ["router"]
+__all__ = ["ROUTERS"]
