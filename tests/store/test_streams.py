@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from itertools import islice
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
 from geoseries.errors import GeoseriesError
 from geoseries.model import ObservationInput
-from geoseries.store import Store
+from geoseries.store import Store, open_store, postgis
 from geoseries.store.pg_stream import CHUNK_ROWS
 from geoseries.store.sql import SqlStore
+from tests import services
 from tests.store.helpers import observations, stations, write
 
 STEPS = 2 * CHUNK_ROWS + 7
@@ -65,3 +67,36 @@ def test_errors_raised_while_rows_are_fetched_are_the_stores(store: Store) -> No
         list(store._stream_tuples(failing))
     with pytest.raises(GeoseriesError):
         store._all_tuples(failing)
+
+
+def test_a_streamed_result_read_whole_or_by_one(store: Store) -> None:
+    """SQLAlchemy reads a stream with fetchmany, fetchall (`all()`) or fetchone (`first()`)."""
+    assert isinstance(store, SqlStore)
+    numbers = text("WITH numbers (n) AS (VALUES (1), (2), (3)) SELECT n FROM numbers ORDER BY n")
+    with store._streams.connect() as conn:
+        streamed = conn.execution_options(stream_results=True)
+        assert [row.n for row in streamed.execute(numbers).all()] == [1, 2, 3]
+        assert streamed.execute(numbers).first() == (1,)
+        assert streamed.execute(text("SELECT 1 WHERE false")).first() is None
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_dropped_is_replaced_before_use(
+    postgres_server: services.Postgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection idle for long is pinged first: one the server ended (a restart, an
+    idle timeout) is replaced, and the read succeeds."""
+    store = open_store(postgres_server.create_database())
+    try:
+        stations(store)
+        assert store.get_dataset("stations").name == "stations"  # a pooled connection now
+        assert isinstance(store, SqlStore)
+        with psycopg.connect(str(store.engine.url.set(drivername="postgresql"))) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        monkeypatch.setattr(postgis, "IDLE_PING_SECONDS", -1.0)  # every connection is idle
+        assert store.get_dataset("stations").name == "stations"
+    finally:
+        store.close()
