@@ -5,8 +5,10 @@ DECLARE, a FETCH per batch, CLOSE and ROLLBACK, each a round trip, and the curso
 chosen for a fast start. A station's week paid 1.5 ms for them (bench/kano_queries.py). libpq
 17+ can instead send one query and receive its rows in chunks as they come (psycopg's
 `stream(size=...)`): memory stays flat, no transaction is needed, and the query is planned as
-any other. The dialect below hands SQLAlchemy such a cursor wherever it would have declared a
-server-side one; everything else is psycopg's dialect unchanged.
+any other. The dialect below hands SQLAlchemy such a cursor for the store's streamed reads
+(execution option `sql.STREAMED`, read through SQLAlchemy's plain strategy, which keeps no rows
+back) and wherever it would have declared a server-side one; everything else is psycopg's
+dialect unchanged.
 
 Streaming holds the connection until the last row is read, or until the result is closed
 (psycopg then cancels the query): another statement must use another connection, which the
@@ -22,6 +24,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg, PGExecutionContext_psycopg
+
+from geoseries.store.sql import STREAMED
 
 DRIVER = "geoseries_psycopg"
 """The driver name of URLs using this dialect: `postgresql+geoseries_psycopg://...`."""
@@ -72,6 +76,13 @@ class StreamCursor:
 
 
 class StreamingContext(PGExecutionContext_psycopg):
+    def create_cursor(self) -> Any:
+        """A streaming cursor for the store's streamed reads (the `STREAMED` option) and
+        wherever SQLAlchemy would declare a server-side cursor (`stream_results`)."""
+        if self.execution_options.get(STREAMED):
+            return self.create_server_side_cursor()
+        return super().create_cursor()
+
     def create_server_side_cursor(self) -> Any:
         cursor: psycopg.Cursor[Any] = self._dbapi_connection.cursor()  # type: ignore[assignment]
         return StreamCursor(cursor)

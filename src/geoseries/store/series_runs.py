@@ -50,7 +50,7 @@ GROUP_KEY = re.compile(r"g(\d+)_\d+")
 """The name of a group key column: `g<group_by index>_<key index>`."""
 POINT_COLUMNS = {"e", "fid", "sid", "tm", "geometry", "properties"}
 """The columns of a part that are not group columns."""
-DbRow = Sequence[Any]
+DbRow = tuple[Any, ...]
 """A row as the driver gives it (see `SqlStore._stream_tuples`)."""
 Described = tuple[JSONObject | None, JSONObject]
 """A feature's decoded geometry and properties."""

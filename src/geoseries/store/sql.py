@@ -56,6 +56,10 @@ from geoseries.store.writer import SqlWriter
 T = TypeVar("T")
 BATCH_ROWS = 2000
 """Rows per fetch of a streamed read."""
+STREAMED = "geoseries_streamed"
+"""Execution option of a streamed read: a backend whose driver would buffer the whole result
+hands out a cursor that streams it (see pg_stream); SQLite's cursors step lazily anyway. Not
+SQLAlchemy's `yield_per`, whose strategy keeps rows back in a buffer of its own."""
 
 
 class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
@@ -389,12 +393,22 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
     def _stream_batches(self, query: Any) -> Iterator[Sequence[Row[Any]]]:
         """The rows of `query` in lists of up to 2,000, streamed: memory stays flat."""
         with translated(), self._streams.connect() as conn:
-            yield from conn.execution_options(yield_per=BATCH_ROWS).execute(query).partitions()
+            result = conn.execution_options(**{STREAMED: True}).execute(query)
+            try:
+                yield from result.partitions(BATCH_ROWS)
+            finally:
+                result.close()  # before the connection: an abandoned stream is cancelled
 
-    def _stream_tuples(self, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
-        """`_stream_batches` for hot paths that read columns by position and whose types need
-        no conversion: a backend may hand out its driver's own rows (see SqliteStore)."""
-        return self._stream_batches(query)
+    def _stream_tuples(self, query: Any) -> Iterator[Sequence[tuple[Any, ...]]]:
+        """`_stream_batches` as the driver's own tuples (see `_all_tuples`)."""
+        with translated(), self._streams.connect() as conn:
+            result = conn.execution_options(**{STREAMED: True}).execute(query)
+            try:
+                with driver_errors(conn):
+                    while batch := result.cursor.fetchmany(BATCH_ROWS):
+                        yield batch
+            finally:
+                result.close()  # an abandoned stream too: PostgreSQL's query is cancelled
 
 
 @contextmanager

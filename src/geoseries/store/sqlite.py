@@ -19,7 +19,7 @@ from geoseries.model import BBox, ObservationValues
 from geoseries.store import schema as t
 from geoseries.store.errors import translated
 from geoseries.store.json_sql import SqliteJson
-from geoseries.store.sql import BATCH_ROWS, SqlStore, driver_errors
+from geoseries.store.sql import SqlStore
 from geoseries.store.text_fold import FOLD_FUNCTION, sql_fold, sql_regexp
 from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
@@ -97,19 +97,6 @@ class SqliteStore(SqlStore):
 
     def _insert(self, table: Table) -> Insert:
         return sqlite_insert(table)
-
-    def _stream_tuples(self, query: Any) -> Iterator[Sequence[Sequence[Any]]]:
-        """sqlite3's own tuples, fetched straight from its cursor, which steps through the
-        result lazily (memory stays flat): no SQLAlchemy `Row` per row (see `_all_tuples`).
-        Not through `yield_per`, whose strategy keeps a first row back in its own buffer."""
-        with translated(), self._streams.connect() as conn:
-            result = conn.execute(query)
-            try:
-                with driver_errors(conn):
-                    while batch := result.cursor.fetchmany(BATCH_ROWS):
-                        yield batch
-            finally:
-                result.close()
 
     def _bbox_predicate(self, bbox: BBox) -> ColumnElement[bool]:
         """The R*Tree narrows the candidates; the exact test on the stored bounds decides.
