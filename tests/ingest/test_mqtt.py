@@ -32,11 +32,6 @@ T1 = "2024-05-01T10:10:00Z"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def datasets(store: Store) -> tuple[Dataset, Dataset]:
     stations = store.create_dataset(DatasetSpec("stations", feature_id="code"))
     hydro = store.create_dataset(

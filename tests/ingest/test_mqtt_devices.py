@@ -17,16 +17,9 @@ from geoseries.store import Store
 from geoseries.times import parse_time
 from tests import services
 from tests.devices import catalogue, device, owner
-from tests.ingest.test_mqtt import TIMEOUT, ingest_errors, ingest_for, processed
+from tests.ingest.test_mqtt import T0, T1, TIMEOUT, ingest_errors, ingest_for, processed
 
 pytestmark = [pytest.mark.anyio, pytest.mark.mqtt]
-T0 = "2024-05-01T10:00:00Z"
-T1 = "2024-05-01T10:10:00Z"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from sqlalchemy import text
 from geoseries.errors import GeoseriesError
 from geoseries.model import ObservationInput
 from geoseries.store import Store, open_store, postgis
-from geoseries.store.pg_stream import CHUNK_ROWS
-from geoseries.store.sql import SqlStore
+from geoseries.store.sql import BATCH_ROWS, SqlStore
 from tests import services
 from tests.store.helpers import observations, stations, write
 
-STEPS = 2 * CHUNK_ROWS + 7
+STEPS = 2 * BATCH_ROWS + 7
 
 
 def test_a_result_of_several_chunks_streams_whole_and_in_order(store: Store) -> None:

@@ -40,9 +40,9 @@ from geoseries.queries import (
 from geoseries.store import schema as t
 from geoseries.store.batching import chunks
 from geoseries.store.documents_source import (
+    FEATURE_JSON_COLUMNS,
     FeatureJson,
     Source,
-    feature_json_columns,
 )
 from geoseries.store.filter_sql import compile_filter, haversine
 from geoseries.store.json_sql import decode
@@ -130,7 +130,7 @@ def find_page(store: SqlStore, dataset: Dataset, query: DocumentQuery) -> Docume
 
 def _feature_columns() -> list[ColumnElement[Any]]:
     f = t.features.c
-    return [f.id, f.key, *feature_json_columns()]
+    return [f.id, f.key, *FEATURE_JSON_COLUMNS]
 
 
 def _feature_documents(rows: Iterable[Any]) -> Iterator[Document]:
@@ -188,7 +188,7 @@ def features_json(
     return found
 
 
-FEATURES_JSON = select(t.features.c.id, *feature_json_columns()).where(
+FEATURES_JSON = select(t.features.c.id, *FEATURE_JSON_COLUMNS).where(
     t.features.c.id.in_(bindparam("ids", expanding=True))
 )
 """Built once, so SQLAlchemy finds it in its statement cache without building its key."""

@@ -105,13 +105,9 @@ FEATURE_JSON_COLUMNS = (
     cast(t.features.c.geometry, Text).label("geometry"),
     cast(t.features.c.properties, Text).label("properties"),
 )
-"""Built once: each new `Text()` cost SQLAlchemy an introspection of the type to find the
-statement's cache key."""
-
-
-def feature_json_columns() -> list[ColumnElement[Any]]:
-    """The feature's geometry and properties as JSON text, for `FeatureJson` to decode."""
-    return list(FEATURE_JSON_COLUMNS)
+"""The feature's geometry and properties as JSON text, for `FeatureJson` to decode. Built
+once: each new `Text()` cost SQLAlchemy an introspection of the type to find the statement's
+cache key."""
 
 
 class FeatureJson:

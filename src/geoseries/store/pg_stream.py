@@ -25,18 +25,16 @@ import psycopg
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg, PGExecutionContext_psycopg
 
-from geoseries.store.sql import STREAMED
+from geoseries.store.sql import BATCH_ROWS, STREAMED
 
 DRIVER = "geoseries_psycopg"
 """The driver name of URLs using this dialect: `postgresql+geoseries_psycopg://...`."""
-CHUNK_ROWS = 2000
-"""Rows per chunk sent by the server (and per fetch of SQLAlchemy's `yield_per`)."""
 
 
 class StreamCursor:
     """The part of a DBAPI cursor SQLAlchemy uses to read a streamed result."""
 
-    arraysize = CHUNK_ROWS
+    arraysize = BATCH_ROWS
     rowcount = -1
 
     def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
@@ -46,7 +44,7 @@ class StreamCursor:
         self.description: Any = None
 
     def execute(self, statement: str, parameters: Any = None) -> None:
-        self._rows = self._cursor.stream(statement, parameters, size=CHUNK_ROWS)
+        self._rows = self._cursor.stream(statement, parameters, size=BATCH_ROWS)
         self._first = list(islice(self._rows, 1))  # the first chunk: the columns are known
         self.description = self._cursor.description
         if self.description is None:  # no rows, so no chunk that psycopg describes: plan only

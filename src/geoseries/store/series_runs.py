@@ -37,7 +37,7 @@ from geoseries.model import Dataset, JSONObject
 from geoseries.queries import SeriesQuery, SeriesRun, observation_document_id
 from geoseries.store import schema as t
 from geoseries.store.documents import documents, features_json, rows, source_of
-from geoseries.store.documents_source import FeatureJson, Source, feature_json_columns
+from geoseries.store.documents_source import FEATURE_JSON_COLUMNS, FeatureJson, Source
 from geoseries.store.filter_sql import compile_filter
 from geoseries.store.json_sql import JsonSql
 
@@ -107,13 +107,14 @@ def _group_columns(json_sql: JsonSql, group_by: tuple[str, ...]) -> tuple[Label[
 @lru_cache(maxsize=256)
 def _per_feature_groups(
     json_sql: JsonSql, group_by: tuple[str, ...]
-) -> tuple[list[ColumnElement[Any]], FromClause]:
+) -> tuple[tuple[ColumnElement[Any], ...], FromClause]:
     """The group keys computed once per feature where the backend can, and the FROM clause
     to use in place of `features` (see `JsonSql.once_per_row_of`)."""
     columns = _group_columns(json_sql, group_by)
     if not columns:
-        return [], t.features
-    return json_sql.once_per_row_of(t.features, columns)
+        return (), t.features
+    per_feature, features = json_sql.once_per_row_of(t.features, columns)
+    return tuple(per_feature), features
 
 
 @lru_cache(maxsize=256)
@@ -158,7 +159,7 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     f, s = t.features.c, t.series.c
     groups, features = _per_feature_groups(source.json_sql, tuple(query.group_by))
     base = (
-        select(*groups, f.id.label("fid"), s.id.label("sid"), *feature_json_columns())
+        select(*groups, f.id.label("fid"), s.id.label("sid"), *FEATURE_JSON_COLUMNS)
         .select_from(features.join(t.series, s.feature_id == f.id))
         .where(s.dataset_id == source.dataset.id)
         .add_columns(_first_time(source, query).label("tm"))

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    CursorResult,
     Engine,
     Row,
     Select,
@@ -392,23 +393,26 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
 
     def _stream_batches(self, query: Any) -> Iterator[Sequence[Row[Any]]]:
         """The rows of `query` in lists of up to 2,000, streamed: memory stays flat."""
-        with translated(), self._streams.connect() as conn:
-            result = conn.execution_options(**{STREAMED: True}).execute(query)
-            try:
-                yield from result.partitions(BATCH_ROWS)
-            finally:
-                result.close()  # before the connection: an abandoned stream is cancelled
+        with self._streamed(query) as result:
+            yield from result.partitions(BATCH_ROWS)
 
     def _stream_tuples(self, query: Any) -> Iterator[Sequence[tuple[Any, ...]]]:
         """`_stream_batches` as the driver's own tuples (see `_all_tuples`)."""
+        with self._streamed(query) as result:
+            while batch := result.cursor.fetchmany(BATCH_ROWS):
+                yield batch
+
+    @contextmanager
+    def _streamed(self, query: Any) -> Iterator[CursorResult[Any]]:
+        """The streamed result of `query`, closed before its connection (an abandoned stream
+        too: PostgreSQL's query is cancelled)."""
         with translated(), self._streams.connect() as conn:
             result = conn.execution_options(**{STREAMED: True}).execute(query)
             try:
                 with driver_errors(conn):
-                    while batch := result.cursor.fetchmany(BATCH_ROWS):
-                        yield batch
+                    yield result
             finally:
-                result.close()  # an abandoned stream too: PostgreSQL's query is cancelled
+                result.close()
 
 
 @contextmanager
