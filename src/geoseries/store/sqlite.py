@@ -1,4 +1,5 @@
-"""SQLite backend: WAL, one writer thread, R*Tree spatial index, native upsert."""
+"""SQLite backend: WAL, one writer thread, checkpoints off its commits, R*Tree spatial index,
+native upsert."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from geoseries.store import schema as t
 from geoseries.store.errors import translated
 from geoseries.store.json_sql import SqliteJson
 from geoseries.store.sql import SqlStore
+from geoseries.store.sqlite_checkpoints import Checkpointer
 from geoseries.store.text_fold import FOLD_FUNCTION, sql_fold, sql_regexp
 from geoseries.store.writer_thread import ThreadedWriter, WriterThread
 
@@ -89,10 +91,12 @@ class SqliteStore(SqlStore):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self._thread = WriterThread(engine, _begin_immediate)
+        self._checkpoints = Checkpointer(engine)
+        self._thread = WriterThread(engine, _begin_immediate, self._checkpoints.committed)
 
     def close(self) -> None:
         self._thread.close()
+        self._checkpoints.close()
         super().close()
 
     def _insert(self, table: Table) -> Insert:
@@ -146,5 +150,7 @@ class SqliteStore(SqlStore):
 
 
 def _begin_immediate(conn: Connection) -> None:
-    conn.info["writer"] = True
+    if not conn.info.get("writer"):
+        conn.info["writer"] = True
+        Checkpointer.take_over(conn)
     conn.begin()

@@ -59,9 +59,18 @@ class WriterSession:
 
 
 class WriterThread:
-    def __init__(self, engine: Engine, begin: Callable[[Connection], None]) -> None:
+    """`begin` starts each transaction; `committed`, if given, is told of each commit (on the
+    writer thread, so it must be quick)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        begin: Callable[[Connection], None],
+        committed: Callable[[Connection], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._begin = begin
+        self._committed = committed
         self._sessions: queue.SimpleQueue[WriterSession | None] = queue.SimpleQueue()
         self._thread = threading.Thread(
             target=self._serve, name="geoseries-sqlite-writer", daemon=True
@@ -119,7 +128,8 @@ class WriterThread:
             fn, future = session._calls.get()
             if fn is _END or fn is None:
                 if error is None:
-                    self._finish(conn, future, commit=fn is _END)
+                    if self._finish(conn, future, commit=fn is _END) and self._committed:
+                        self._committed(conn)
                     return
                 if conn.in_transaction():
                     conn.rollback()
@@ -136,14 +146,16 @@ class WriterThread:
                 future.set_exception(failed)
 
     @staticmethod
-    def _finish(conn: Connection, future: Future[None], *, commit: bool) -> None:
+    def _finish(conn: Connection, future: Future[None], *, commit: bool) -> bool:
+        """End the transaction as asked; True when it committed."""
         try:
             conn.commit() if commit else conn.rollback()
         except Exception as error:
             conn.rollback()
             future.set_exception(error)
-        else:
-            future.set_result(None)
+            return False
+        future.set_result(None)
+        return commit
 
 
 class ThreadedWriter:
