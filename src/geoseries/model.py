@@ -84,10 +84,20 @@ class Dataset:
     stored_variables: frozenset[str] = frozenset()
     """The variables the dataset has series of (or had: the set never shrinks). A property of
     that name in a document is an observed value."""
+    stations_feature_id: str | None = None
+    """The `featureId` of the linked stations dataset, if any."""
 
     @property
     def holds_observations(self) -> bool:
         return self.kind is DatasetKind.OBSERVATIONS
+
+    @property
+    def holder_feature_id(self) -> str | None:
+        """The `featureId` of the dataset whose features this one's documents describe: the
+        linked stations dataset's, else its own."""
+        if self.stations_dataset_id is not None:
+            return self.stations_feature_id
+        return self.feature_id
 
 
 @dataclass(frozen=True, slots=True)

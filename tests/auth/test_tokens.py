@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def test_issued_lifetime_is_capped_by_max_lifetime() -> None:
 
 def test_jti_is_unique(hs: TokenService) -> None:
     assert len({hs.issue("ann").jti for _ in range(50)}) == 50
+
+
+def test_a_jti_is_hex_so_the_cli_never_reads_it_as_an_option(hs: TokenService) -> None:
+    # token_urlsafe made one in 32 start with "-": `geoseries token revoke -E8w...` failed.
+    jtis = [hs.issue("ann").jti for _ in range(200)]
+    assert all(re.fullmatch("[0-9a-f]{48}", jti) for jti in jtis)
 
 
 def test_stateless_token_honours_its_lifetime(hs: TokenService) -> None:

@@ -128,7 +128,8 @@ class TokenService:
         lifetime: int | None,
     ) -> IssuedToken:
         now = int(time.time())
-        jti = jti_prefix(claims.get("org")) + secrets.token_urlsafe(JTI_BYTES)
+        # Hex: a `jti` starting with `-` read as an option in `geoseries token revoke <jti>`.
+        jti = jti_prefix(claims.get("org")) + secrets.token_hex(JTI_BYTES)
         payload = {
             **claims,
             "iss": issuer or self._jwt.issuer,
@@ -165,7 +166,7 @@ class TokenService:
 def jti_prefix(organization_id: object) -> str:
     """What starts the `jti` of a token of an organization, so its admins may revoke it.
 
-    The issuer signs the `jti`, so a prefix cannot be forged; urlsafe randomness has no dot.
+    The issuer signs the `jti`, so a prefix cannot be forged; hex randomness has no dot.
     """
     if isinstance(organization_id, int) and not isinstance(organization_id, bool):
         return f"o{organization_id}."

@@ -60,7 +60,7 @@ class DeviceQueries:
             provisional = FeatureInput(f"new-{uuid.uuid4()}", spec.geometry, properties)
             feature_id = conn.execute(
                 t.features.insert()
-                .values(feature_values(devices_dataset.id, provisional, stamp))
+                .values(feature_values(devices_dataset, provisional, stamp))
                 .returning(t.features.c.id)
             ).scalar_one()
             device_id: int = conn.execute(

@@ -19,7 +19,7 @@ from geoseries.store import schema as t
 from geoseries.store.batching import chunks
 from geoseries.store.documents_source import loads_json
 
-FeatureValues = Callable[[int, FeatureInput, int], dict[str, Any]]
+FeatureValues = Callable[[Dataset, FeatureInput, int], dict[str, Any]]
 
 
 def features_by_key(conn: Connection, dataset_id: int, keys: Sequence[str]) -> dict[str, Feature]:
@@ -57,7 +57,7 @@ def insert_features(
         first = next(key for key in keys if key in taken)
         raise Conflict(f"id {first!r} is already taken in {dataset.name!r}", field="_id")
     stamp = now_ms()
-    conn.execute(insert, [values(dataset.id, feature, stamp) for feature in features])
+    conn.execute(insert, [values(dataset, feature, stamp) for feature in features])
     return len(features)
 
 

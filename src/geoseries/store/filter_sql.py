@@ -44,6 +44,7 @@ from geoseries.queries import decode_observation_document_id
 from geoseries.store import schema as t
 from geoseries.store.documents_source import Source
 from geoseries.store.json_sql import NUMBER, STRING, JsonRef
+from geoseries.store.schema import ID_VALUE_LENGTH
 from geoseries.store.text_fold import compiled_pattern, fold
 from geoseries.times import format_time
 
@@ -131,9 +132,13 @@ def _compare(source: Source, field: Any, op: Op, value: Scalar) -> ColumnElement
             return _compare_id(source, compare, value)
         case Absent():
             return false()
-    ref = source.operand(field)
     if isinstance(value, Instant):
         value = format_time(value.ms)
+    if op is Op.EQ and isinstance(value, str) and len(value) <= ID_VALUE_LENGTH:
+        column = source.id_column(field)
+        if column is not None:  # NULL where the property is no such string: false, not unknown
+            return and_(column.is_not(None), column == value)
+    ref = source.operand(field)
     if op is Op.EQ and (equal := source.json_sql.equals(ref, value)) is not None:
         narrowed = source.json_sql.containing(ref, value)  # outside IS TRUE, for the index
         return _known(equal) if narrowed is None else and_(narrowed, _known(equal))

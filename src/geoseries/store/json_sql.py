@@ -106,6 +106,40 @@ class JsonSql(ABC):
     def _lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
         """Each backend's own SQL."""
 
+    def identifying(
+        self, column: ColumnElement[Any], name: str, id_value: ColumnElement[Any]
+    ) -> JsonRef:
+        """The top-level property `name` of `column`, read from the text column `id_value`
+        where that holds it (the feature's `featureId` when it is a string, see
+        `schema.id_value`) and from the JSON elsewhere: orders and group keys on a dataset's
+        `featureId` then skip the JSON functions (two per point of a station's week)."""
+        key = (id(column), ("", name, str(id(id_value))))
+        found = self._lookups.get(key)
+        if found is not None and found[0] is column:
+            return found[1]
+        stored = self.lookup(column, (name,))
+        held = id_value.is_not(None)
+        rank = stored.rank
+        if rank is None:
+            rank = case(*((stored.kind == kind, n) for kind, n in RANKS.items()), else_=0)
+        ref = JsonRef(
+            kind=case((held, literal(STRING)), else_=stored.kind),
+            value=case((held, id_value), else_=stored.value),
+            number=case((id_value.is_(None), stored.number)),
+            text=case((held, id_value), else_=stored.text),
+            node=stored.node,  # whole-value comparisons keep reading the JSON
+            rank=case((held, RANKS[STRING]), else_=rank),
+            json_type=(
+                None
+                if stored.json_type is None
+                else case((held, literal("text")), else_=stored.json_type)
+            ),
+            column=stored.column,
+            path=stored.path,
+        )
+        self._lookups[key] = (column, ref)
+        return ref
+
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         """`text` compared by code point (UTF-8 byte order), as SQLite always does."""
         return text

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, exc, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0006"
+HEAD = "0007"
 """The newest revision in migrations/versions (a test checks it against Alembic)."""
 
 

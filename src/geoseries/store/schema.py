@@ -7,6 +7,9 @@ queries can be written once for both backends. Times are integer milliseconds si
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -130,6 +133,23 @@ collection_datasets = Table(
     Column("dataset_id", Id, ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
 )
 
+ID_VALUE_LENGTH = 255
+"""The longest `featureId` value kept in `features.id_value` (longer ones are left NULL)."""
+
+
+def id_value(properties: Mapping[str, Any], id_property: str | None) -> str | None:
+    """What `features.id_value` holds: the feature's `id_property` (its dataset's `featureId`)
+    when that is a string of at most ID_VALUE_LENGTH characters, else NULL. Every write of a
+    feature keeps it, so filters and groups on that property read an indexed column instead of
+    the JSON; where it is NULL they read the JSON as for any other property."""
+    if id_property is None:
+        return None
+    value = properties.get(id_property)
+    if isinstance(value, str) and len(value) <= ID_VALUE_LENGTH and "\x00" not in value:
+        return value
+    return None
+
+
 features = Table(
     "features",
     metadata,
@@ -138,6 +158,7 @@ features = Table(
     Column("key", String(255), nullable=False),
     Column("geometry", Json, nullable=True),
     Column("properties", Json, nullable=False),
+    Column("id_value", String(ID_VALUE_LENGTH), nullable=True),
     Column("min_lon", Float, nullable=True),
     Column("min_lat", Float, nullable=True),
     Column("max_lon", Float, nullable=True),
@@ -297,6 +318,12 @@ ingest_errors = Table(
 )
 
 Index("features_dataset_key", features.c.dataset_id, features.c.key, unique=True)
+Index(
+    "features_id_value",
+    features.c.id_value,
+    sqlite_where=features.c.id_value.is_not(None),
+    postgresql_where=features.c.id_value.is_not(None),
+)
 Index(
     "series_feature_variable",
     series.c.dataset_id,

@@ -92,13 +92,20 @@ def statement(
 
 
 @lru_cache(maxsize=256)
-def _group_columns(json_sql: JsonSql, group_by: tuple[str, ...]) -> tuple[Label[Any], ...]:
+def _group_columns(
+    json_sql: JsonSql, group_by: tuple[str, ...], id_property: str | None
+) -> tuple[Label[Any], ...]:
     """Per `group_by` property of the feature, its group keys `g<n>_<i>` (see
-    `JsonSql.group_keys`). Cached, as the next two: expressions are immutable, and building
-    them was a good part of a station's week."""
+    `JsonSql.group_keys`); the features' `featureId` (`id_property`) is read from their
+    `id_value` where it is there. Cached, as the next two: expressions are immutable, and
+    building them was a good part of a station's week."""
+    f = t.features.c
     columns: list[Label[Any]] = []
     for n, name in enumerate(group_by):
-        ref = json_sql.lookup(t.features.c.properties, (name,))
+        if name == id_property:
+            ref = json_sql.identifying(f.properties, name, f.id_value)
+        else:
+            ref = json_sql.lookup(f.properties, (name,))
         keys = json_sql.group_keys(ref)
         columns += [key.label(f"g{n}_{i}") for i, key in enumerate(keys)]
     return tuple(columns)
@@ -106,11 +113,11 @@ def _group_columns(json_sql: JsonSql, group_by: tuple[str, ...]) -> tuple[Label[
 
 @lru_cache(maxsize=256)
 def _per_feature_groups(
-    json_sql: JsonSql, group_by: tuple[str, ...]
+    json_sql: JsonSql, group_by: tuple[str, ...], id_property: str | None
 ) -> tuple[tuple[ColumnElement[Any], ...], FromClause]:
     """The group keys computed once per feature where the backend can, and the FROM clause
     to use in place of `features` (see `JsonSql.once_per_row_of`)."""
-    columns = _group_columns(json_sql, group_by)
+    columns = _group_columns(json_sql, group_by, id_property)
     if not columns:
         return (), t.features
     per_feature, features = json_sql.once_per_row_of(t.features, columns)
@@ -132,7 +139,9 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
     f, s, o = t.features.c, t.series.c, t.observations.c
     parts = []
     if variables := _variables(elements):
-        groups, features = _per_feature_groups(source.json_sql, tuple(query.group_by))
+        groups, features = _per_feature_groups(
+            source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
+        )
         columns = [_element_index(tuple(elements)), f.id.label("fid"), o.time.label("tm")]
         found = rows(
             source, query.where, *groups, *columns, o.value.label("val"), features=features
@@ -143,7 +152,9 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
         found = documents(
             source,
             query.where,
-            *_group_columns(source.json_sql, tuple(query.group_by)),
+            *_group_columns(
+                source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
+            ),
             position,
             f.id.label("fid"),
             o.time.label("tm"),
@@ -157,7 +168,9 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     """Per series, its first time passing the filter (one seek) and the value then; for the
     geometry, the first time of each series of a feature with a geometry."""
     f, s = t.features.c, t.series.c
-    groups, features = _per_feature_groups(source.json_sql, tuple(query.group_by))
+    groups, features = _per_feature_groups(
+        source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
+    )
     base = (
         select(*groups, f.id.label("fid"), s.id.label("sid"), *FEATURE_JSON_COLUMNS)
         .select_from(features.join(t.series, s.feature_id == f.id))

@@ -204,7 +204,17 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
             .where(v.dataset_id == t.datasets.c.id)
             .scalar_subquery()
         )
-        every = select(t.datasets, stored.label("stored_variables"))
+        linked = t.datasets.alias("linked")
+        stations_feature_id = (
+            select(linked.c.feature_id)
+            .where(linked.c.id == t.datasets.c.stations_dataset_id)
+            .scalar_subquery()
+        )
+        every = select(
+            t.datasets,
+            stored.label("stored_variables"),
+            stations_feature_id.label("stations_feature_id"),
+        )
         by = {
             column: every.where(t.datasets.c[column] == bindparam("value"))
             for column in ("name", "id")
@@ -439,4 +449,5 @@ def _dataset(row: Row[Any]) -> Dataset:
         public=bool(row.public),
         created_at=row.created_at,
         stored_variables=frozenset(row.stored_variables or ()),
+        stations_feature_id=row.stations_feature_id,
     )

@@ -21,7 +21,6 @@ import time
 from typing import cast
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,9 @@ def driver(conn: Connection) -> sqlite3.Connection:
 
 class Checkpointer:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._database = engine.url.database or ":memory:"
+        self._own: sqlite3.Connection | None = None  # not the pool's: readers never wait for it
+        self._own_lock = threading.Lock()
         self._changed = threading.Condition()
         self._pending = 0  # rows committed since the last checkpoint
         self._since = 0.0  # when the first of them was committed (monotonic)
@@ -74,12 +75,15 @@ class Checkpointer:
             self._closed = True
             self._changed.notify()
         self._thread.join()
+        with self._own_lock:
+            if self._own is not None:
+                self._own.close()
 
     def _serve(self) -> None:
         while self._next():
             try:
                 self.checkpoint()
-            except (sqlite3.Error, SQLAlchemyError) as error:  # e.g. the file went away
+            except sqlite3.Error as error:  # e.g. the file went away
                 log.warning("SQLite checkpoint failed: %s", error)
 
     def _next(self) -> bool:
@@ -100,12 +104,10 @@ class Checkpointer:
 
     def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, frames in the WAL, frames copied back)."""
-        raw = self._engine.raw_connection()
-        try:
-            found = raw.driver_connection.execute(  # type: ignore[union-attr]
-                "PRAGMA wal_checkpoint(PASSIVE)"
-            ).fetchone()
-        finally:
-            raw.close()
-        busy, frames, copied = found
+        with self._own_lock:
+            if self._own is None:
+                self._own = sqlite3.connect(
+                    self._database, isolation_level=None, check_same_thread=False
+                )
+            busy, frames, copied = self._own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(busy), int(frames), int(copied)

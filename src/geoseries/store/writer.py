@@ -56,7 +56,7 @@ class SqlWriter:
         # One row per key, the last one winning, as row-by-row upserts would do: PostgreSQL
         # refuses to update the same row twice in one statement.
         latest = {feature.key: feature for feature in features}
-        rows = [feature_values(dataset.id, feature, stamp) for feature in latest.values()]
+        rows = [feature_values(dataset, feature, stamp) for feature in latest.values()]
         stmt = self.store._insert(t.features)
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=["dataset_id", "key"],
@@ -65,6 +65,7 @@ class SqlWriter:
                 for name in (
                     "geometry",
                     "properties",
+                    "id_value",
                     "min_lon",
                     "min_lat",
                     "max_lon",
@@ -82,6 +83,7 @@ class SqlWriter:
         if wanted:
             feature_ids = self._feature_ids(
                 dataset.stations_dataset_id or dataset.id,
+                dataset.holder_feature_id,
                 {k for k, _ in wanted},
                 key_property=dataset.feature_id,
             )
@@ -129,12 +131,18 @@ class SqlWriter:
         return real
 
     def _feature_ids(
-        self, dataset_id: int, keys: set[str], *, key_property: str | None = None
+        self,
+        dataset_id: int,
+        id_property: str | None,
+        keys: set[str],
+        *,
+        key_property: str | None = None,
     ) -> dict[str, int]:
-        """Row ids of features by key, creating missing ones without geometry.
+        """Row ids of features by key in dataset `dataset_id` (whose `featureId` is
+        `id_property`), creating missing ones without geometry.
 
-        A created feature's properties hold its key under `key_property` (the dataset's
-        `featureId`), so filters on that property find it like any described feature.
+        A created feature's properties hold its key under `key_property` (the observations
+        dataset's `featureId`), so filters on that property find it like any described feature.
         """
         f = t.features.c
         known = {
@@ -150,8 +158,9 @@ class SqlWriter:
         if missing:
             stamp = now_ms()
             rows = [
-                feature_values(
+                row_values(
                     dataset_id,
+                    id_property,
                     FeatureInput(key, None, {key_property: key} if key_property else {}),
                     stamp,
                 )
@@ -228,8 +237,16 @@ def _finite_or_none(value: float | None) -> bool:
     return value is None or math.isfinite(value)
 
 
-def feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[str, Any]:
-    """The `features` row of a feature: its bounds come from its geometry."""
+def feature_values(dataset: Dataset, feature: FeatureInput, stamp: int) -> dict[str, Any]:
+    """The `features` row of a feature of `dataset`."""
+    return row_values(dataset.id, dataset.feature_id, feature, stamp)
+
+
+def row_values(
+    dataset_id: int, id_property: str | None, feature: FeatureInput, stamp: int
+) -> dict[str, Any]:
+    """The `features` row of a feature of the dataset `dataset_id`, whose `featureId` is
+    `id_property`: its bounds come from its geometry, its `id_value` from its properties."""
     bounds = geometry_bounds(feature.geometry) if feature.geometry is not None else (None,) * 4
     return {
         "dataset_id": dataset_id,
@@ -237,6 +254,7 @@ def feature_values(dataset_id: int, feature: FeatureInput, stamp: int) -> dict[s
         # SQL NULL, not JSON null: "no geometry" must read as NULL to PostGIS and to SQL filters.
         "geometry": feature.geometry if feature.geometry is not None else null(),
         "properties": feature.properties,
+        "id_value": t.id_value(feature.properties, id_property),
         "min_lon": bounds[0],
         "min_lat": bounds[1],
         "max_lon": bounds[2],
