@@ -9,10 +9,8 @@ plain-Python reading of the same data.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +19,7 @@ from hypothesis import strategies as st
 
 from geoseries.geometry import geometry_bounds
 from geoseries.model import BBox, Dataset, DatasetKind, DatasetSpec, FeatureInput, ObservationInput
-from geoseries.store import Store, open_store
-from tests import services
+from geoseries.store import Store
 from tests.store.helpers import write, write_features
 
 pytestmark = pytest.mark.postgres
@@ -94,17 +91,6 @@ def bboxes(draw: st.DrawFn, edges: list[tuple[float, float]]) -> BBox:
 class Datasets:
     stations: Dataset
     observations: Dataset
-
-
-@pytest.fixture(scope="module")
-def backends(
-    postgres_server: services.Postgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Store, Store]]:
-    sqlite = open_store(f"sqlite:///{Path(tmp_path_factory.mktemp('agree')) / 'agree.db'}")
-    postgres = open_store(postgres_server.create_database())
-    yield sqlite, postgres
-    sqlite.close()
-    postgres.close()
 
 
 def create(store: Store, number: int) -> Datasets:

@@ -9,9 +9,7 @@ compared as (feature key, time).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,9 +38,8 @@ from geoseries.filters import (
 )
 from geoseries.model import BBox, Dataset, DatasetKind, DatasetSpec, FeatureInput, ObservationInput
 from geoseries.queries import DocumentQuery, SortKey, decode_observation_document_id
-from geoseries.store import Store, open_store
+from geoseries.store import Store
 from geoseries.store.text_fold import ACCENTED
-from tests import services
 from tests.store.helpers import write, write_features
 
 pytestmark = pytest.mark.postgres
@@ -100,17 +97,6 @@ filters = st.recursive(
     ),
     max_leaves=5,
 )
-
-
-@pytest.fixture(scope="module")
-def backends(
-    postgres_server: services.Postgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Store, Store]]:
-    sqlite = open_store(f"sqlite:///{Path(tmp_path_factory.mktemp('agree')) / 'docs.db'}")
-    postgres = open_store(postgres_server.create_database())
-    yield sqlite, postgres
-    sqlite.close()
-    postgres.close()
 
 
 def numbers_as_decimals(value: Any) -> Any:

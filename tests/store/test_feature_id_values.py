@@ -9,8 +9,6 @@ under stations whose `featureId` is `p` (the column is used) and under stations 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +23,6 @@ from geoseries.store import Store, open_store
 from geoseries.store import schema as t
 from geoseries.store.migrate import downgrade, ensure_current
 from geoseries.store.sql import SqlStore
-from tests import services
 from tests.store.helpers import write, write_features
 from tests.store.test_documents_agree import features, filters, numbers, numbers_as_decimals
 
@@ -42,17 +39,6 @@ observed = st.lists(
     ),
     max_size=8,
 )
-
-
-@pytest.fixture(scope="module")
-def backends(
-    postgres_server: services.Postgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Store, Store]]:
-    sqlite = open_store(f"sqlite:///{Path(tmp_path_factory.mktemp('ids')) / 'ids.db'}")
-    postgres = open_store(postgres_server.create_database())
-    yield sqlite, postgres
-    sqlite.close()
-    postgres.close()
 
 
 def datasets(store: Store, name: str, feature_id: str | None) -> tuple[Dataset, Dataset]:
