@@ -46,14 +46,24 @@ NUMBERS = (int, float)
 
 
 class DocumentInput(NamedTuple):
-    """A document to create, as a dialect read it from a request body. `where` names it in
-    errors (e.g. `[3].` for the fourth of an array). A tuple: bulk requests hold thousands."""
+    """A document to create, as a dialect read it from a request body: the `position`-th of
+    an array, or None for a lone one. A tuple: bulk requests hold thousands."""
 
-    where: str
+    position: int | None
     id: str | None
     time: int | None
     geometry: JSONObject | None
     properties: JSONObject
+
+    @property
+    def where(self) -> str:
+        """What starts the names of its fields in errors: `[3].` for the fourth of an array.
+        Made only for an error (a bulk request would format thousands for nothing)."""
+        return document_where(self.position)
+
+
+def document_where(position: int | None) -> str:
+    return "" if position is None else f"[{position}]."
 
 
 @dataclass(frozen=True, slots=True)

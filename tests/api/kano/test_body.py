@@ -22,6 +22,9 @@ def test_one_document_or_an_array() -> None:
     assert [d.id for d in docs] == ["a", None]
     assert [d.where for d in docs] == ["[0].", "[1]."]
     assert docs[1].time == 5
+    assert one[0].where == ""
+    assert [d.properties for d in docs] == [{}, {}]  # absent properties are empty
+    assert [d.geometry for d in docs] == [None, None]
 
 
 @pytest.mark.parametrize(
@@ -38,8 +41,15 @@ def test_one_document_or_an_array() -> None:
         (dumps({"time": True}), "time"),
         (dumps({"time": 10**17}), "time"),
         (dumps({"properties": []}), "properties"),
+        (dumps({"properties": None}), "properties"),
         (dumps({"geometry": "here"}), "geometry"),
         (dumps({"layer": "x"}), "layer"),
+        (dumps([{"time": 1}, {"time": "soon"}]), "[1].time"),
+        (dumps([{}, {}, {"properties": None}]), "[2].properties"),
+        (dumps([{}, {"geometry": 1}]), "[1].geometry"),
+        (dumps([{}, {"_id": 1}]), "[1]._id"),
+        (dumps([{}, {"type": "x"}]), "[1].type"),
+        (dumps([{}, {"b": 1, "a": 2}]), "[1].a"),
     ],
 )
 def test_bad_documents_name_the_member(body: bytes, field: str) -> None:
