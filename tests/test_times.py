@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geoseries.times import format_time, parse_time
+from geoseries.times import EARLIEST, LATEST, format_time, parse_time
 
 
 @pytest.mark.parametrize(
@@ -38,3 +40,15 @@ def test_format_time_renders_milliseconds_and_z() -> None:
 @given(st.integers(min_value=-2_000_000_000_000, max_value=32_000_000_000_000))
 def test_format_then_parse_round_trips(ms: int) -> None:
     assert parse_time(format_time(ms)) == ms
+
+
+@given(st.integers(min_value=EARLIEST, max_value=LATEST))
+def test_format_time_is_isoformat_in_milliseconds_with_z(ms: int) -> None:
+    moment = datetime(1970, 1, 1) + timedelta(milliseconds=ms)
+    assert format_time(ms) == moment.isoformat(timespec="milliseconds") + "Z"
+
+
+def test_format_time_at_the_ends_of_its_range() -> None:
+    assert format_time(EARLIEST) == "0001-01-01T00:00:00.000Z"
+    assert format_time(LATEST) == "9999-12-31T23:59:59.999Z"
+    assert format_time(-1) == "1969-12-31T23:59:59.999Z"

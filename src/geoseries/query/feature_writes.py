@@ -190,13 +190,14 @@ def _create_observations(
         return [
             present(
                 Document(
-                    document_id(features[r.key].id, r.time),
+                    document_id(feature.id, r.time),
                     r.time,
-                    features[r.key].geometry,
-                    {**features[r.key].properties, **r.values},
+                    feature.geometry,
+                    {**feature.properties, **r.values},
                 )
             )
             for r in readings
+            for feature in (features[r.key],)  # looked up once per document
         ]
 
 
