@@ -41,24 +41,21 @@ class Source:
         f = t.features.c
         if isinstance(field, GeometryType):
             return self.json_sql.lookup(f.geometry, ("type",))
-        if self.id_column(field) is not None:
+        if self._identifies(field):
             return self.json_sql.identifying(f.properties, field.name, f.id_value)
         stored = self.json_sql.lookup(f.properties, (field.name, *field.path))
         if self.time is None or field.name not in self.variables:
             return stored
         return self._observed(field, stored)
 
-    def id_column(self, field: Property | GeometryType) -> ColumnElement[Any] | None:
-        """`features.id_value` when `field` is the features' `featureId` property (which
-        that column holds when it is a string, see `schema.id_value`), else None."""
-        if (
-            not isinstance(field, Property)
-            or field.path
-            or field.name != self.dataset.holder_feature_id
-            or (self.time is not None and field.name in self.variables)
-        ):
-            return None
-        return t.features.c.id_value
+    def _identifies(self, field: Property) -> bool:
+        """Whether `field` is the features' `featureId` property, which `features.id_value`
+        holds where it is a string (see `schema.id_value`), and not an observed variable."""
+        return (
+            not field.path
+            and field.name == self.dataset.holder_feature_id
+            and not (self.time is not None and field.name in self.variables)
+        )
 
     def _observed(self, field: Property, stored: JsonRef) -> JsonRef:
         """A variable's value at the document's time overrides the feature's property."""

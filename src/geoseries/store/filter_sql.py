@@ -134,11 +134,11 @@ def _compare(source: Source, field: Any, op: Op, value: Scalar) -> ColumnElement
             return false()
     if isinstance(value, Instant):
         value = format_time(value.ms)
-    if op is Op.EQ and isinstance(value, str) and len(value) <= ID_VALUE_LENGTH:
-        column = source.id_column(field)
-        if column is not None:  # NULL where the property is no such string: false, not unknown
-            return and_(column.is_not(None), column == value)
     ref = source.operand(field)
+    indexed = ref.indexed_text  # NULL where the value is no short string: false, not unknown
+    short = isinstance(value, str) and len(value) <= ID_VALUE_LENGTH  # longer: only in the JSON
+    if op is Op.EQ and indexed is not None and short:
+        return and_(indexed.is_not(None), indexed == value)
     if op is Op.EQ and (equal := source.json_sql.equals(ref, value)) is not None:
         narrowed = source.json_sql.containing(ref, value)  # outside IS TRUE, for the index
         return _known(equal) if narrowed is None else and_(narrowed, _known(equal))

@@ -77,29 +77,36 @@ class JsonRef:
     """The JSON column the value was looked up in, and `path` in it: PostgreSQL's `equals`
     adds a containment test that its GIN index on the column answers."""
     path: tuple[str, ...] = ()
+    indexed_text: ColumnElement[Any] | None = None
+    """An indexed text column holding the value wherever it is a short string, NULL elsewhere
+    (`features.id_value`, see `JsonSql.identifying`): string equality reads its index."""
 
 
 class JsonSql(ABC):
     """The SQL each backend needs; subclasses implement it for SQLite and PostgreSQL."""
 
     LOOKUPS = 1024
-    """How many (column, path) expressions `lookup` keeps."""
+    """How many (column, path) expressions `lookup` and `identifying` keep."""
 
     def __init__(self) -> None:
-        self._lookups: dict[tuple[int, tuple[str, ...]], tuple[object, JsonRef]] = {}
+        self._lookups: dict[tuple[int, int, tuple[str, ...]], tuple[Any, JsonRef]] = {}
+        """(id of the JSON column, id of the `identifying` text column or 0, path) -> (the
+        columns, held so their ids stay theirs; the expressions)."""
 
     def lookup(self, column: ColumnElement[Any], path: tuple[str, ...]) -> JsonRef:
         """The JSON value at `path` in `column`. Built once per (column, path): SQLAlchemy
         expressions are immutable, and building these was a good part of a small query's
         time."""
-        key = (id(column), path)
+        key = (id(column), 0, path)
         found = self._lookups.get(key)
         if found is not None and found[0] is column:  # the id of a column no longer held
             return found[1]
+        return self._remember(key, column, self._lookup(column, path))
+
+    def _remember(self, key: tuple[int, int, tuple[str, ...]], held: Any, ref: JsonRef) -> JsonRef:
         if len(self._lookups) >= self.LOOKUPS:
             self._lookups.clear()
-        ref = self._lookup(column, path)
-        self._lookups[key] = (column, ref)  # holds the column, so its id stays its own
+        self._lookups[key] = (held, ref)
         return ref
 
     @abstractmethod
@@ -112,11 +119,14 @@ class JsonSql(ABC):
         """The top-level property `name` of `column`, read from the text column `id_value`
         where that holds it (the feature's `featureId` when it is a string, see
         `schema.id_value`) and from the JSON elsewhere: orders and group keys on a dataset's
-        `featureId` then skip the JSON functions (two per point of a station's week)."""
-        key = (id(column), ("", name, str(id(id_value))))
+        `featureId` then skip the JSON functions (two per point of a station's week). Built
+        once per (column, id_value, name), as `lookup`."""
+        key = (id(column), id(id_value), (name,))
         found = self._lookups.get(key)
-        if found is not None and found[0] is column:
-            return found[1]
+        if found is not None:
+            held_column, held_id_value = found[0]
+            if held_column is column and held_id_value is id_value:
+                return found[1]
         stored = self.lookup(column, (name,))
         held = id_value.is_not(None)
         rank = stored.rank
@@ -136,9 +146,9 @@ class JsonSql(ABC):
             ),
             column=stored.column,
             path=stored.path,
+            indexed_text=id_value,
         )
-        self._lookups[key] = (column, ref)
-        return ref
+        return self._remember(key, (column, id_value), ref)
 
     def ordered(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
         """`text` compared by code point (UTF-8 byte order), as SQLite always does."""

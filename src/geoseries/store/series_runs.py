@@ -91,6 +91,12 @@ def statement(
     return select(selected).order_by(*groups, selected.c.e, time, selected.c.fid)
 
 
+def _grouping(source: Source, query: SeriesQuery) -> tuple[JsonSql, tuple[str, ...], str | None]:
+    """What the group keys of `query` depend on: the arguments of the two cached builders
+    below."""
+    return source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
+
+
 @lru_cache(maxsize=256)
 def _group_columns(
     json_sql: JsonSql, group_by: tuple[str, ...], id_property: str | None
@@ -139,9 +145,7 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
     f, s, o = t.features.c, t.series.c, t.observations.c
     parts = []
     if variables := _variables(elements):
-        groups, features = _per_feature_groups(
-            source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
-        )
+        groups, features = _per_feature_groups(*_grouping(source, query))
         columns = [_element_index(tuple(elements)), f.id.label("fid"), o.time.label("tm")]
         found = rows(
             source, query.where, *groups, *columns, o.value.label("val"), features=features
@@ -152,9 +156,7 @@ def _all_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) -> l
         found = documents(
             source,
             query.where,
-            *_group_columns(
-                source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
-            ),
+            *_group_columns(*_grouping(source, query)),
             position,
             f.id.label("fid"),
             o.time.label("tm"),
@@ -168,9 +170,7 @@ def _first_parts(source: Source, query: SeriesQuery, elements: Sequence[str]) ->
     """Per series, its first time passing the filter (one seek) and the value then; for the
     geometry, the first time of each series of a feature with a geometry."""
     f, s = t.features.c, t.series.c
-    groups, features = _per_feature_groups(
-        source.json_sql, tuple(query.group_by), source.dataset.holder_feature_id
-    )
+    groups, features = _per_feature_groups(*_grouping(source, query))
     base = (
         select(*groups, f.id.label("fid"), s.id.label("sid"), *FEATURE_JSON_COLUMNS)
         .select_from(features.join(t.series, s.feature_id == f.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -384,13 +384,8 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
         """Like `_all`, as the driver's own tuples: for hot paths that read columns by
         position and whose types need no conversion (a SQLAlchemy `Row` per row cost more
         than 0.2 us each, a page of 5,000 documents a millisecond)."""
-        with translated(), self._lookups.connect() as conn:
-            result = conn.execute(query)
-            try:
-                with driver_errors(conn):
-                    return list(result.cursor.fetchall())
-            finally:
-                result.close()
+        with self._result(self._lookups, query) as result:
+            return list(result.cursor.fetchall())
 
     def _scalar(self, query: Any, params: dict[str, Any] | None = None) -> Any:
         with translated(), self._lookups.connect() as conn:
@@ -412,12 +407,19 @@ class SqlStore(AccountQueries, DeviceQueries, SensorQueries):
             while batch := result.cursor.fetchmany(BATCH_ROWS):
                 yield batch
 
+    def _streamed(self, query: Any) -> AbstractContextManager[CursorResult[Any]]:
+        """The streamed result of `query` (an abandoned stream too is closed: PostgreSQL's
+        query is cancelled)."""
+        return self._result(self._streams, query, **{STREAMED: True})
+
     @contextmanager
-    def _streamed(self, query: Any) -> Iterator[CursorResult[Any]]:
-        """The streamed result of `query`, closed before its connection (an abandoned stream
-        too: PostgreSQL's query is cancelled)."""
-        with translated(), self._streams.connect() as conn:
-            result = conn.execution_options(**{STREAMED: True}).execute(query)
+    def _result(
+        self, connections: Engine, query: Any, **options: Any
+    ) -> Iterator[CursorResult[Any]]:
+        """The result of `query` on one of `connections`, for reading its driver cursor
+        directly: the driver's errors translated, the result closed before its connection."""
+        with translated(), connections.connect() as conn:
+            result = conn.execution_options(**options).execute(query)
             try:
                 with driver_errors(conn):
                     yield result

@@ -70,33 +70,35 @@ def _json(body: bytes) -> Any:
 def _document(item: Any, index: int | None) -> DocumentInput:
     """Hot: a bulk POST reads thousands. Field names for errors are made only on an error."""
     if not isinstance(item, dict):
-        raise ValidationFailed("a document is a JSON object", field=f"{document_where(index)}body")
+        raise ValidationFailed("a document is a JSON object", field=_field(index, "body"))
     if not MEMBERS.issuperset(item):
         name = sorted(item.keys() - MEMBERS)[0]
-        raise ValidationFailed(f"unknown member {name!r}", field=f"{document_where(index)}{name}")
+        raise ValidationFailed(f"unknown member {name!r}", field=_field(index, name))
     if item.get("type", "Feature") != "Feature":
-        raise ValidationFailed('type must be "Feature"', field=f"{document_where(index)}type")
+        raise ValidationFailed('type must be "Feature"', field=_field(index, "type"))
     identifier = item.get("_id")
     if identifier is not None and not isinstance(identifier, str):
-        raise ValidationFailed("_id must be a string", field=f"{document_where(index)}_id")
-    time = item.get("time")
-    if time is not None and (type(time) is not int or not EARLIEST <= time <= LATEST):
-        time = _time(time, f"{document_where(index)}time")
+        raise ValidationFailed("_id must be a string", field=_field(index, "_id"))
     geometry = item.get("geometry")
     if geometry is not None and not isinstance(geometry, dict):
-        _object(geometry, f"{document_where(index)}geometry")
+        _object(geometry, _field(index, "geometry"))
     properties = item.get("properties")
     if not isinstance(properties, dict):
         if properties is not None or "properties" in item:  # absent is empty, null is not
-            _object(properties, f"{document_where(index)}properties")
+            _object(properties, _field(index, "properties"))
         properties = {}
-    return DocumentInput(index, identifier, time, geometry, properties)
+    return DocumentInput(index, identifier, _time(item.get("time"), index), geometry, properties)
 
 
-def _time(value: Any, where: str) -> int | None:
+def _field(index: int | None, name: str) -> str:
+    """A member's name in errors: `[3].time` for the fourth document of an array."""
+    return f"{document_where(index)}{name}"
+
+
+def _time(value: Any, index: int | None) -> int | None:
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and EARLIEST <= value <= LATEST:
+    if type(value) is int and EARLIEST <= value <= LATEST:  # not a bool, whose type is bool
         return value
     if isinstance(value, str):
         try:
@@ -104,7 +106,7 @@ def _time(value: Any, where: str) -> int | None:
         except (ValueError, OverflowError):
             pass
     raise ValidationFailed(
-        f"time must be ISO 8601 or epoch milliseconds, got {value!r}", field=where
+        f"time must be ISO 8601 or epoch milliseconds, got {value!r}", field=_field(index, "time")
     )
 
 
