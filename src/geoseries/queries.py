@@ -134,7 +134,17 @@ class SeriesRun(NamedTuple):
 
 def observation_document_id(feature_row_id: int, time: int) -> str:
     """The identifier of the document of one feature at one instant: 24 hex digits."""
-    return f"{feature_row_id:010x}{time + _TIME_OFFSET:014x}"
+    return feature_id_part(feature_row_id) + time_id_part(time)
+
+
+def feature_id_part(feature_row_id: int) -> str:
+    """The first 10 hex digits of the ids of a feature's observation documents."""
+    return f"{feature_row_id:010x}"
+
+
+def time_id_part(time: int) -> str:
+    """The last 14 hex digits of the ids of the observation documents at `time`."""
+    return f"{time + _TIME_OFFSET:014x}"
 
 
 class DocumentIds:
@@ -152,12 +162,12 @@ class DocumentIds:
         if head is None:
             if len(self._features) >= self.LIMIT:
                 self._features.clear()
-            head = self._features[feature_row_id] = f"{feature_row_id:010x}"
+            head = self._features[feature_row_id] = feature_id_part(feature_row_id)
         tail = self._times.get(time)
         if tail is None:
             if len(self._times) >= self.LIMIT:
                 self._times.clear()
-            tail = self._times[time] = f"{time + _TIME_OFFSET:014x}"
+            tail = self._times[time] = time_id_part(time)
         return head + tail
 
 

@@ -32,10 +32,11 @@ from geoseries.filters import (
 from geoseries.model import Dataset, JSONObject
 from geoseries.queries import (
     Document,
-    DocumentIds,
     DocumentPage,
     DocumentQuery,
+    feature_id_part,
     observation_document_id,
+    time_id_part,
 )
 from geoseries.store import schema as t
 from geoseries.store.batching import chunks
@@ -154,13 +155,15 @@ def _observation_rows(store: SqlStore, source: Source, query: DocumentQuery) -> 
 def _observation_documents(
     store: SqlStore, source: Source, page: Sequence[Any]
 ) -> Iterator[Document]:
-    """Hot: 5,000 documents a page. Features' JSON is decoded once, ids are formatted from
-    cached parts, and each document's properties are its feature's plus its values."""
+    """Hot: 5,000 documents a page. Features' JSON is decoded once, and each feature's and
+    each time's part of the ids formatted once (a page repeats both: a hundred stations at
+    fifty instants); each document's properties are its feature's plus its values."""
     # (column, variable): a row is (feature id, time, a value per variable); read by index,
     # as star-unpacking and zip cost a list and an iterator per row (a third of the loop).
     values_at = [(at, variable) for at, variable in enumerate(sorted(source.variables), start=2)]
     described = features_json(store, {row[0] for row in page})
-    document_id = DocumentIds()
+    heads = {feature_id: feature_id_part(feature_id) for feature_id in described}
+    tails = {time: time_id_part(time) for time in {row[1] for row in page}}
     for row in page:
         feature_id, time = row[0], row[1]
         geometry, properties = described[feature_id]
@@ -169,7 +172,7 @@ def _observation_documents(
             value = row[at]
             if value is not None:
                 properties[variable] = value
-        yield Document(document_id(feature_id, time), time, geometry, properties)
+        yield Document(heads[feature_id] + tails[time], time, geometry, properties)
 
 
 def _paged(stmt: Select[Any], source: Source, query: DocumentQuery) -> Select[Any]:
@@ -226,8 +229,10 @@ def _count(store: SqlStore, source: Source, where: Filter) -> int:
     f = t.features.c
     if source.time is None:
         return int(store._scalar(documents(source, where, func.count())))
-    grouped = documents(source, where, f.id, source.time).subquery()
-    return int(store._scalar(select(func.count()).select_from(grouped)))
+    # DISTINCT rather than the GROUP BY of `documents`: SQLite keeps the keys in a temporary
+    # index instead of sorting them, a third faster (9,200 documents of a bbox in 3.1 ms).
+    found = rows(source, where, f.id, source.time).distinct().subquery()
+    return int(store._scalar(select(func.count()).select_from(found)))
 
 
 def get_document(store: SqlStore, dataset: Dataset, document_id: str) -> Document:
