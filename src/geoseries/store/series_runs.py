@@ -82,13 +82,18 @@ def statement(
     source: Source, query: SeriesQuery, elements: Sequence[str], *, first_only: bool
 ) -> Select[Any]:
     """The points in their final order (before `first_only` keeps the first of each)."""
-    parts = _first_parts if first_only else _all_parts
-    selected = union_all(*parts(source, query, elements)).subquery()
-    time = selected.c.tm.desc() if query.descending else selected.c.tm.asc()
-    groups = [column for column in selected.c if GROUP_KEY.fullmatch(column.name)]
+    parts = (_first_parts if first_only else _all_parts)(source, query, elements)
+    if len(parts) == 1:  # ordered by its own labels: no subquery to build (a third of the
+        found = parts[0]  # statement's building time) nor to plan
+        columns = found.selected_columns
+    else:
+        union = union_all(*parts).subquery()
+        found, columns = select(union), union.c
+    time = columns.tm.desc() if query.descending else columns.tm.asc()
+    groups: list[Any] = [column for column in columns if GROUP_KEY.fullmatch(str(column.name))]
     if not query.group_by:
-        groups = [selected.c.fid, selected.c.tm]
-    return select(selected).order_by(*groups, selected.c.e, time, selected.c.fid)
+        groups = [columns.fid, columns.tm]
+    return found.order_by(*groups, columns.e, time, columns.fid)
 
 
 def _grouping(source: Source, query: SeriesQuery) -> tuple[JsonSql, tuple[str, ...], str | None]:
