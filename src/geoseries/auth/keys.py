@@ -37,8 +37,18 @@ class IssuedKey:
 def issue_key(explicit: str | None = None, *, nbytes: int = KEY_BYTES) -> IssuedKey:
     """A new random key of `nbytes` random bytes (or `explicit`, as MONARC allows) with its
     digest and prefix. Random keys are URL-safe base64: they never hold a dot, unlike JWTs."""
-    secret = explicit if explicit is not None else secrets.token_urlsafe(nbytes)
+    secret = explicit if explicit is not None else _random_key(nbytes)
     return IssuedKey(secret=secret, digest=key_digest(secret), prefix=secret[:PREFIX_LENGTH])
+
+
+def _random_key(nbytes: int) -> str:
+    """URL-safe base64 of `nbytes` random bytes that does not begin with `-`: one key in 64
+    did, and its prefix, given to the command line (`geoseries org key revoke acme <prefix>`),
+    read as an option. Drawing again costs nothing measurable in entropy (the first character
+    has 63 values instead of 64)."""
+    while (secret := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return secret
 
 
 def checked_explicit_key(secret: str, *, field: str = "apiKey") -> str:
