@@ -10,7 +10,7 @@ so it can be decoded without a lookup table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -134,41 +134,26 @@ class SeriesRun(NamedTuple):
 
 def observation_document_id(feature_row_id: int, time: int) -> str:
     """The identifier of the document of one feature at one instant: 24 hex digits."""
-    return feature_id_part(feature_row_id) + time_id_part(time)
+    return _feature_part(feature_row_id) + _time_part(time)
 
 
-def feature_id_part(feature_row_id: int) -> str:
-    """The first 10 hex digits of the ids of a feature's observation documents."""
+def document_id_parts(
+    feature_row_ids: Iterable[int], times: Iterable[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """For the many documents of a page or a request, which repeat features and instants (a
+    hundred stations at fifty instants): each feature's and each instant's part of their ids,
+    formatted once. `heads[f] + tails[t]` is `observation_document_id(f, t)`."""
+    heads = {row_id: _feature_part(row_id) for row_id in set(feature_row_ids)}
+    tails = {time: _time_part(time) for time in set(times)}
+    return heads, tails
+
+
+def _feature_part(feature_row_id: int) -> str:
     return f"{feature_row_id:010x}"
 
 
-def time_id_part(time: int) -> str:
-    """The last 14 hex digits of the ids of the observation documents at `time`."""
+def _time_part(time: int) -> str:
     return f"{time + _TIME_OFFSET:014x}"
-
-
-class DocumentIds:
-    """`observation_document_id` for the many documents of a page or stream: it repeats
-    features and times, so each one's hex digits are formatted once (bounded memory)."""
-
-    LIMIT = 8192
-
-    def __init__(self) -> None:
-        self._features: dict[int, str] = {}
-        self._times: dict[int, str] = {}
-
-    def __call__(self, feature_row_id: int, time: int) -> str:
-        head = self._features.get(feature_row_id)
-        if head is None:
-            if len(self._features) >= self.LIMIT:
-                self._features.clear()
-            head = self._features[feature_row_id] = feature_id_part(feature_row_id)
-        tail = self._times.get(time)
-        if tail is None:
-            if len(self._times) >= self.LIMIT:
-                self._times.clear()
-            tail = self._times[time] = time_id_part(time)
-        return head + tail
 
 
 def decode_observation_document_id(document_id: str) -> tuple[int, int] | None:

@@ -34,8 +34,8 @@ from geoseries.model import (
 )
 from geoseries.queries import (
     Document,
-    DocumentIds,
     decode_observation_document_id,
+    document_id_parts,
 )
 from geoseries.store import Store, Writer
 
@@ -186,11 +186,13 @@ def _create_observations(
         writer.write_observations(rows)
         # Built and presented while the writer stores the rows (it releases the GIL): the
         # answer is ready when the commit is.
-        document_id = DocumentIds()
+        heads, tails = document_id_parts(
+            (feature.id for feature in features.values()), (r.time for r in readings)
+        )
         return [
             present(
                 Document(
-                    document_id(feature.id, r.time),
+                    heads[feature.id] + tails[r.time],
                     r.time,
                     feature.geometry,
                     {**feature.properties, **r.values},

@@ -83,14 +83,16 @@ def statement(
 ) -> Select[Any]:
     """The points in their final order (before `first_only` keeps the first of each)."""
     parts = (_first_parts if first_only else _all_parts)(source, query, elements)
-    if len(parts) == 1:  # ordered by its own labels: no subquery to build (a third of the
-        found = parts[0]  # statement's building time) nor to plan
+    if len(parts) == 1:
+        # Ordered by its own labels: no subquery to build (a third of the statement's
+        # building time) nor to plan.
+        found = parts[0]
         columns = found.selected_columns
     else:
         union = union_all(*parts).subquery()
         found, columns = select(union), union.c
     time = columns.tm.desc() if query.descending else columns.tm.asc()
-    groups: list[Any] = [column for column in columns if GROUP_KEY.fullmatch(str(column.name))]
+    groups: list[Any] = [column for column in columns if GROUP_KEY.fullmatch(column.name)]
     if not query.group_by:
         groups = [columns.fid, columns.tm]
     return found.order_by(*groups, columns.e, time, columns.fid)
